@@ -1,0 +1,28 @@
+/**
+ * Activities are built once per worker from their dependencies; workflows proxy the
+ * type of this factory's result.
+ */
+import type pg from 'pg';
+import type { AgentRegistry } from '../agents/registry';
+import type { Logger } from '../infra/logger';
+import type { ModelProviders } from '../models/registry';
+import { createAgentActivities } from './agent';
+import { createModelActivities } from './model';
+import { createToolActivities } from './tools';
+
+export interface ActivityDeps {
+  db: pg.Pool;
+  providers: ModelProviders;
+  agents: AgentRegistry;
+  log: Logger;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createAgentActivities(deps),
+    ...createModelActivities(deps),
+    ...createToolActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,33 @@
+/**
+ * An agent is data: instructions, tools, a model and limits. Agents are registered with
+ * the worker by name; runs refer to them by that name.
+ */
+import type { ApprovalTimeoutOutcome } from '../shared/agent-spec';
+import type { Playbook } from '../models/local';
+import type { AnyTool } from '../tools/define-tool';
+
+export interface AgentDefinition {
+  /** Lower-case name used by runs, the CLI and search attributes. */
+  name: string;
+  description: string;
+  instructions: string;
+  tools: AnyTool[];
+  /** `<provider>:<model>`, e.g. `openai:gpt-4o-mini`; `local:<name>` uses a local playbook. */
+  model: string;
+  /** Model steps before the run stops with `max_steps` (default 10). */
+  maxSteps?: number;
+  /** Sampling temperature (default 0: deterministic requests). */
+  temperature?: number;
+  approval?: {
+    /** How long a breakpoint waits for a person (default "24h"). */
+    timeout?: string;
+    /** What a timed-out approval means (default "reject"). */
+    onTimeout?: ApprovalTimeoutOutcome;
+  };
+  /** Rules the deterministic local provider follows for this agent (model `local:<name>`). */
+  localPlaybook?: Playbook;
+}
+
+export function defineAgent(def: AgentDefinition): AgentDefinition {
+  return def;
+}

@@ -1,0 +1,91 @@
+/**
+ * The agents a worker serves. Definitions are validated when the worker starts, so a
+ * broken agent stops the worker with a message naming it, not a run hours later.
+ */
+import type { AgentSpec } from '../shared/agent-spec';
+import type { Playbook } from '../models/local';
+import { parseModelRef } from '../models/types';
+import { ToolRegistry } from '../tools/registry';
+import type { AgentDefinition } from './define-agent';
+
+const AGENT_NAME = /^[a-z][a-z0-9-]{0,62}$/;
+const DURATION = /^\d+(\.\d+)?\s*(ms|s|m|h|d)$/;
+
+export class InvalidAgentError extends Error {
+  override readonly name = 'InvalidAgentError';
+}
+
+interface Entry {
+  def: AgentDefinition;
+  spec: AgentSpec;
+  tools: ToolRegistry;
+}
+
+export interface AgentRegistryOptions {
+  /** Replaces every agent's model, e.g. to run the examples on a real provider. */
+  modelOverride?: string;
+}
+
+export class AgentRegistry {
+  private readonly agents = new Map<string, Entry>();
+
+  constructor(defs: AgentDefinition[], private readonly options: AgentRegistryOptions = {}) {
+    for (const d of defs) this.add(d);
+  }
+
+  private add(def: AgentDefinition): void {
+    const where = `agent "${def.name}"`;
+    if (!AGENT_NAME.test(def.name)) throw new InvalidAgentError(`${where}: name must be lower-case letters, digits and dashes`);
+    if (this.agents.has(def.name)) throw new InvalidAgentError(`${where} is registered twice`);
+    const maxSteps = def.maxSteps ?? 10;
+    if (!Number.isInteger(maxSteps) || maxSteps < 1) throw new InvalidAgentError(`${where}: maxSteps must be a positive integer`);
+    const timeout = def.approval?.timeout ?? '24h';
+    if (!DURATION.test(timeout)) throw new InvalidAgentError(`${where}: approval.timeout "${timeout}" must look like 30s, 15m or 24h`);
+    const model = this.options.modelOverride ?? def.model;
+    try {
+      parseModelRef(model);
+    } catch (err) {
+      throw new InvalidAgentError(`${where}: ${(err as Error).message}`);
+    }
+    let tools: ToolRegistry;
+    try {
+      tools = new ToolRegistry(def.tools);
+    } catch (err) {
+      throw new InvalidAgentError(`${where}: ${(err as Error).message}`);
+    }
+    const spec: AgentSpec = {
+      name: def.name,
+      description: def.description,
+      instructions: def.instructions,
+      model,
+      maxSteps,
+      temperature: def.temperature ?? 0,
+      tools: def.tools.map((t) => tools.spec(t.name)!),
+      approval: { timeout, onTimeout: def.approval?.onTimeout ?? 'reject' },
+    };
+    this.agents.set(def.name, { def, spec, tools });
+  }
+
+  spec(name: string): AgentSpec | undefined {
+    return this.agents.get(name)?.spec;
+  }
+
+  tools(name: string): ToolRegistry | undefined {
+    return this.agents.get(name)?.tools;
+  }
+
+  names(): string[] {
+    return [...this.agents.keys()].sort();
+  }
+
+  list(): AgentSpec[] {
+    return this.names().map((n) => this.agents.get(n)!.spec);
+  }
+
+  /** Local playbooks by agent name, for the local provider (model `local:<agent>`). */
+  playbooks(): Record<string, Playbook> {
+    const out: Record<string, Playbook> = {};
+    for (const [name, e] of this.agents) if (e.def.localPlaybook) out[name] = e.def.localPlaybook;
+    return out;
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Typed client SDK for agent runs: start, watch, approve or reject breakpoints, cancel,
+ * and find runs by agent, tenant and status through search attributes.
+ */
+import { Client, Connection, WorkflowIdReusePolicy, type WorkflowHandle } from '@temporalio/client';
+import { loadConfig, type Config } from '../infra/config';
+import { temporalConnectionOptions } from '../infra/connection';
+import type { AgentSummary } from '../shared/agent-spec';
+import type { AgentRunInput, AgentRunResult, AgentRunState, RunStatus } from '../shared/run-types';
+import { AgentNameKey, AgentStatusKey, CostUsdKey, TenantIdKey } from '../shared/search-attributes';
+import { randomUUID } from 'node:crypto';
+import { AGENT_CATALOG_WORKFLOW, AGENT_RUN_WORKFLOW, approveUpdate, rejectUpdate, stateQuery } from '../workflows/definitions';
+import { assertRunId, assertTenantId, InvalidInputError, newRunId } from './ids';
+
+export interface StartOptions {
+  tenantId?: string;
+  /** Workflow id; starting twice with the same id returns the running run. */
+  id?: string;
+  maxSteps?: number;
+  historyEventLimit?: number;
+  metadata?: Record<string, string>;
+}
+
+export interface RunSummary {
+  id: string;
+  runId: string;
+  agent?: string;
+  tenantId?: string;
+  status?: string;
+  workflowStatus: string;
+  startTime: Date;
+  closeTime?: Date;
+  costUsd?: number;
+}
+
+export interface ListFilter {
+  agent?: string;
+  tenantId?: string;
+  status?: RunStatus;
+  limit?: number;
+}
+
+export class AgentClient {
+  constructor(
+    readonly client: Client,
+    readonly taskQueue: string,
+  ) {}
+
+  /** Connects with the environment's settings (TEMPORAL_ADDRESS, namespace, TLS, API key). */
+  static async connect(config: Config = loadConfig()): Promise<AgentClient> {
+    const connection = await Connection.connect({ ...temporalConnectionOptions(config), connectTimeout: '5s' });
+    return new AgentClient(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), config.TASK_QUEUE);
+  }
+
+  async close(): Promise<void> {
+    await this.client.connection.close();
+  }
+
+  async start(agent: string, input: string, opts: StartOptions = {}): Promise<{ id: string; runId: string }> {
+    if (!input.trim()) throw new InvalidInputError('input is empty: give the agent a task');
+    if (!agent.trim()) throw new InvalidInputError('agent name is empty');
+    const tenantId = assertTenantId(opts.tenantId ?? 'default');
+    const id = opts.id ? assertRunId(opts.id) : newRunId(tenantId);
+    const args: AgentRunInput = { agent, input, tenantId, ...(opts.maxSteps ? { maxSteps: opts.maxSteps } : {}), ...(opts.historyEventLimit ? { historyEventLimit: opts.historyEventLimit } : {}), ...(opts.metadata ? { metadata: opts.metadata } : {}) };
+    const handle = await this.client.workflow.start(AGENT_RUN_WORKFLOW, {
+      taskQueue: this.taskQueue,
+      workflowId: id,
+      args: [args],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      staticSummary: `${agent}: ${input.length > 80 ? `${input.slice(0, 79)}…` : input}`,
+    });
+    return { id, runId: handle.firstExecutionRunId };
+  }
+
+  private handle(id: string): WorkflowHandle {
+    return this.client.workflow.getHandle(assertRunId(id));
+  }
+
+  /** Waits for the run's result (following continue-as-new). */
+  result(id: string): Promise<AgentRunResult> {
+    return this.handle(id).result() as Promise<AgentRunResult>;
+  }
+
+  state(id: string): Promise<AgentRunState> {
+    return this.handle(id).query(stateQuery);
+  }
+
+  /** Approves a pending call; `argsHash` must be the hash shown for that call in `state`. */
+  approve(id: string, callId: string, argsHash: string, by?: string) {
+    return this.handle(id).executeUpdate(approveUpdate, { args: [{ callId, argsHash, ...(by ? { by } : {}) }] });
+  }
+
+  reject(id: string, callId: string, reason?: string, by?: string) {
+    return this.handle(id).executeUpdate(rejectUpdate, { args: [{ callId, ...(reason ? { reason } : {}), ...(by ? { by } : {}) }] });
+  }
+
+  /** Requests cancellation; the run undoes its compensable tool calls before it ends. */
+  async cancel(id: string): Promise<void> {
+    await this.handle(id).cancel();
+  }
+
+  /** True when at least one worker polled the task queue in the last minutes. */
+  async hasWorkers(): Promise<boolean> {
+    const res = await this.client.workflowService.describeTaskQueue({
+      namespace: this.client.options.namespace,
+      taskQueue: { name: this.taskQueue, kind: 1 },
+      taskQueueType: 1,
+    });
+    return (res.pollers?.length ?? 0) > 0;
+  }
+
+  /** The agents the workers on this task queue serve. */
+  async agentCatalog(): Promise<AgentSummary[]> {
+    return this.client.workflow.execute(AGENT_CATALOG_WORKFLOW, {
+      taskQueue: this.taskQueue,
+      workflowId: `agent-catalog-${randomUUID()}`,
+      workflowExecutionTimeout: '30s',
+    }) as Promise<AgentSummary[]>;
+  }
+
+  async list(filter: ListFilter = {}): Promise<RunSummary[]> {
+    const clauses = [`WorkflowType = '${AGENT_RUN_WORKFLOW}'`];
+    const quote = (v: string) => `'${v.replace(/'/g, "\\'")}'`;
+    if (filter.agent) clauses.push(`AgentName = ${quote(filter.agent)}`);
+    if (filter.tenantId) clauses.push(`TenantId = ${quote(filter.tenantId)}`);
+    if (filter.status) clauses.push(`AgentStatus = ${quote(filter.status)}`);
+    const out: RunSummary[] = [];
+    for await (const wf of this.client.workflow.list({ query: clauses.join(' AND '), pageSize: filter.limit ?? 20 })) {
+      const sa = wf.typedSearchAttributes;
+      out.push({
+        id: wf.workflowId,
+        runId: wf.runId,
+        agent: sa.get(AgentNameKey),
+        tenantId: sa.get(TenantIdKey),
+        status: sa.get(AgentStatusKey),
+        costUsd: sa.get(CostUsdKey),
+        workflowStatus: wf.status.name,
+        startTime: wf.startTime,
+        ...(wf.closeTime ? { closeTime: wf.closeTime } : {}),
+      });
+      if (out.length >= (filter.limit ?? 20)) break;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+/**
+ * durable-agents CLI. `dev` and `demo` host the whole service in this process; every
+ * other command talks to a running service through the client SDK.
+ */
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../infra/config';
+import type { AgentClient } from './agent-client';
+import { agentsCommand, approveCommand, cancelCommand, connect, listCommand, rejectCommand, runCommand, statusCommand, type Out } from './commands';
+import { describeError, UsageError } from './errors';
+
+const USAGE = `usage: durable-agents <command> [options]
+
+  dev                              start Temporal (dev server + Web UI), Postgres and a worker
+  demo                             start everything and run the support agent end to end
+  run <agent> "<input>"            start a run and follow it   [--tenant T] [--id ID] [--max-steps N] [--detach]
+  status <id>                      show a run's state
+  approve <id> <callId>            approve a pending tool call [--by NAME]
+  reject <id> <callId>             reject a pending tool call  [--reason TEXT] [--by NAME]
+  cancel <id>                      cancel a run (its compensations run first)
+  list                             list runs [--agent A] [--status S] [--tenant T] [--limit N]
+  agents                           list the agents the workers serve
+
+Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TASK_QUEUE, DATABASE_URL, OPENAI_API_KEY, ANTHROPIC_API_KEY (see README).`;
+
+const OPTIONS = {
+  tenant: { type: 'string' },
+  id: { type: 'string' },
+  'max-steps': { type: 'string' },
+  detach: { type: 'boolean' },
+  by: { type: 'string' },
+  reason: { type: 'string' },
+  agent: { type: 'string' },
+  status: { type: 'string' },
+  limit: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function positiveInt(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, not "${v}"`);
+  return n;
+}
+
+function need(args: string[], count: number, shape: string): string[] {
+  if (args.length !== count) throw new UsageError(`expected: durable-agents ${shape}`);
+  return args;
+}
+
+export async function main(argv: string[], out: Out = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n${USAGE}`);
+  }
+  const { values: o, positionals } = parsed;
+  const [command, ...args] = positionals;
+  if (o.help || !command || command === 'help') {
+    out(USAGE);
+    return command || o.help ? 0 : 2;
+  }
+  const config = loadConfig();
+
+  if (command === 'dev' || command === 'demo') {
+    need(args, 0, command);
+    // Lazy: only these two commands host the service (worker, servers) in this process.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const dev = require('../workers/dev') as typeof import('../workers/dev');
+    return command === 'dev' ? dev.devCommand(config, out) : dev.demoCommand(config, out);
+  }
+
+  const withClient = async (fn: (c: AgentClient) => Promise<number>): Promise<number> => {
+    const client = await connect(config);
+    try {
+      return await fn(client);
+    } finally {
+      await client.close();
+    }
+  };
+  switch (command) {
+    case 'run': {
+      const [agent, input] = need(args, 2, 'run <agent> "<input>"') as [string, string];
+      const opts = { tenant: o.tenant, id: o.id, maxSteps: positiveInt('max-steps', o['max-steps']), detach: o.detach };
+      return withClient((c) => runCommand(c, config, agent, input, opts, out));
+    }
+    case 'status':
+      return withClient((c) => statusCommand(c, need(args, 1, 'status <id>')[0]!, out));
+    case 'approve': {
+      const [id, callId] = need(args, 2, 'approve <id> <callId>') as [string, string];
+      return withClient((c) => approveCommand(c, id, callId, o.by, out));
+    }
+    case 'reject': {
+      const [id, callId] = need(args, 2, 'reject <id> <callId> [--reason TEXT]') as [string, string];
+      return withClient((c) => rejectCommand(c, id, callId, o.reason, o.by, out));
+    }
+    case 'cancel':
+      return withClient((c) => cancelCommand(c, need(args, 1, 'cancel <id>')[0]!, out));
+    case 'list':
+      need(args, 0, 'list [--agent A] [--status S] [--tenant T] [--limit N]');
+      return withClient((c) => listCommand(c, { agent: o.agent, status: o.status, tenant: o.tenant, limit: positiveInt('limit', o.limit) }, out));
+    case 'agents':
+      need(args, 0, 'agents');
+      return withClient((c) => agentsCommand(c, out));
+    default:
+      throw new UsageError(`unknown command "${command}"\n${USAGE}`);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      const { message, exitCode } = describeError(err);
+      process.stderr.write(`durable-agents: ${message}\n`);
+      if (process.env.DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+      process.exit(exitCode);
+    },
+  );
+}

@@ -1,0 +1,112 @@
+/** CLI commands that talk to a running service through the client SDK. */
+import { loadConfig, type Config } from '../infra/config';
+import type { RunStatus } from '../shared/run-types';
+import { AgentClient } from './agent-client';
+import { UnreachableError, UsageError } from './errors';
+import { assertRunId, InvalidInputError } from './ids';
+import { modelLabel, resultText, stateText, webUiLink } from './render';
+import { watchRun } from './watch';
+
+export type Out = (line: string) => void;
+
+const STATUSES: RunStatus[] = ['running', 'waiting_approval', 'compensating', 'completed', 'max_steps', 'failed', 'cancelled'];
+
+export async function connect(config: Config = loadConfig()): Promise<AgentClient> {
+  const address = config.TEMPORAL_ADDRESS ?? `localhost:${config.TEMPORAL_PORT}`;
+  try {
+    return await AgentClient.connect(config);
+  } catch (err) {
+    throw new UnreachableError(`cannot reach Temporal at ${address} (${(err as Error).message.split('\n')[0]}); start it with "durable-agents dev" or set TEMPORAL_ADDRESS`);
+  }
+}
+
+/** The Web UI base URL: TEMPORAL_UI_URL, else the embedded dev server's. */
+export function uiUrl(config: Config): string | undefined {
+  return process.env.TEMPORAL_UI_URL ?? (config.TEMPORAL_ADDRESS ? undefined : `http://localhost:${config.TEMPORAL_UI_PORT}`);
+}
+
+async function requireAgent(client: AgentClient, agent: string): Promise<string> {
+  if (!(await client.hasWorkers())) {
+    throw new UnreachableError(`no worker is polling task queue "${client.taskQueue}"; start one with "durable-agents dev"`);
+  }
+  const catalog = await client.agentCatalog();
+  const found = catalog.find((a) => a.name === agent);
+  if (!found) throw new InvalidInputError(`unknown agent "${agent}" (known: ${catalog.map((a) => a.name).join(', ') || 'none'})`);
+  return found.model;
+}
+
+export interface RunOptions {
+  tenant?: string;
+  id?: string;
+  maxSteps?: number;
+  detach?: boolean;
+}
+
+export async function runCommand(client: AgentClient, config: Config, agent: string, input: string, opts: RunOptions, out: Out): Promise<number> {
+  if (!input.trim()) throw new InvalidInputError('input is empty: give the agent a task, e.g. durable-agents run support "Refund order ORD-1002"');
+  const model = await requireAgent(client, agent);
+  const { id } = await client.start(agent, input, { tenantId: opts.tenant, id: opts.id, maxSteps: opts.maxSteps });
+  out(`▶ ${id}   agent ${agent}   model ${modelLabel(model)}`);
+  const ui = uiUrl(config);
+  if (opts.detach) {
+    if (ui) out(`Web UI: ${webUiLink(ui, config.TEMPORAL_NAMESPACE, id)}`);
+    return 0;
+  }
+  const result = await watchRun(client, id, out);
+  out(resultText(result));
+  if (ui) out(`Web UI: ${webUiLink(ui, config.TEMPORAL_NAMESPACE, id)}`);
+  return 0;
+}
+
+export async function statusCommand(client: AgentClient, id: string, out: Out): Promise<number> {
+  out(stateText(id, await client.state(assertRunId(id))));
+  return 0;
+}
+
+export async function approveCommand(client: AgentClient, id: string, callId: string, by: string | undefined, out: Out): Promise<number> {
+  const state = await client.state(assertRunId(id));
+  const pending = state.pendingApprovals.find((p) => p.callId === callId);
+  if (!pending) {
+    throw new InvalidInputError(`run ${id} has no pending approval for call "${callId}" (pending: ${state.pendingApprovals.map((p) => p.callId).join(', ') || 'none'})`);
+  }
+  await client.approve(id, callId, pending.argsHash, by);
+  out(`approved ${pending.tool} [${callId}] with arguments ${JSON.stringify(pending.args)}`);
+  return 0;
+}
+
+export async function rejectCommand(client: AgentClient, id: string, callId: string, reason: string | undefined, by: string | undefined, out: Out): Promise<number> {
+  await client.reject(assertRunId(id), callId, reason, by);
+  out(`rejected call ${callId}${reason ? `: ${reason}` : ''}`);
+  return 0;
+}
+
+export async function cancelCommand(client: AgentClient, id: string, out: Out): Promise<number> {
+  await client.cancel(assertRunId(id));
+  out(`cancellation requested for ${id}; compensations run before it ends (see: durable-agents status ${id})`);
+  return 0;
+}
+
+export async function listCommand(client: AgentClient, filter: { agent?: string; status?: string; tenant?: string; limit?: number }, out: Out): Promise<number> {
+  if (filter.status && !STATUSES.includes(filter.status as RunStatus)) {
+    throw new UsageError(`unknown status "${filter.status}" (one of: ${STATUSES.join(', ')})`);
+  }
+  const runs = await client.list({ agent: filter.agent, tenantId: filter.tenant, status: filter.status as RunStatus | undefined, limit: filter.limit });
+  if (!runs.length) {
+    out('no runs found');
+    return 0;
+  }
+  for (const r of runs) {
+    out(`${r.id}  ${r.agent ?? '-'}  ${r.tenantId ?? '-'}  ${r.status ?? '-'}  ${r.workflowStatus}  ${r.startTime.toISOString()}${r.costUsd !== undefined ? `  $${r.costUsd.toFixed(6)}` : ''}`);
+  }
+  return 0;
+}
+
+export async function agentsCommand(client: AgentClient, out: Out): Promise<number> {
+  if (!(await client.hasWorkers())) throw new UnreachableError(`no worker is polling task queue "${client.taskQueue}"; start one with "durable-agents dev"`);
+  for (const a of await client.agentCatalog()) {
+    out(`${a.name}  (${modelLabel(a.model)})`);
+    out(`  ${a.description}`);
+    out(`  tools: ${a.tools.map((t) => `${t.name} [${t.effect}${t.approval ? ', approval' : ''}]`).join(', ')}`);
+  }
+  return 0;
+}

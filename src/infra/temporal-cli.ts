@@ -1,0 +1,66 @@
+/**
+ * Finds a Temporal CLI binary (server + Web UI in one) without Docker, in this order:
+ * TEMPORAL_CLI_PATH → `temporal` on PATH → a cached build → `go install` into the cache →
+ * the download that @temporalio/testing performs itself (machines with internet).
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { EphemeralServerExecutable } from '@temporalio/testing';
+import { cacheDir } from './paths';
+import type { Logger } from './logger';
+
+/** Newest CLI tag whose go.mod has no `replace` directive, so `go install` works. */
+export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
+
+export function cachedCliPath(): string {
+  return path.join(cacheDir(), 'bin', 'temporal');
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (dir && isExecutable(path.join(dir, name))) return path.join(dir, name);
+  }
+  return undefined;
+}
+
+function goInstall(gobin: string, log: Logger): Promise<boolean> {
+  const go = onPath('go') ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+  if (!go) return Promise.resolve(false);
+  fs.mkdirSync(gobin, { recursive: true });
+  log.warn(`building the Temporal CLI with go (${TEMPORAL_CLI_MODULE}); this takes a few minutes, once`);
+  return new Promise((resolve) => {
+    const child = spawn(go, ['install', TEMPORAL_CLI_MODULE], {
+      env: { ...process.env, GOBIN: gobin, CGO_ENABLED: process.env.CGO_ENABLED ?? '0' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.on('error', () => resolve(false));
+    child.on('exit', (code) => resolve(code === 0));
+  });
+}
+
+/** Resolves the executable for `TestWorkflowEnvironment.createLocal`, building it if needed. */
+export async function resolveTemporalCli(log: Logger, explicit = process.env.TEMPORAL_CLI_PATH): Promise<EphemeralServerExecutable> {
+  if (explicit) {
+    if (!isExecutable(explicit)) throw new Error(`TEMPORAL_CLI_PATH=${explicit} is not an executable file`);
+    return { type: 'existing-path', path: explicit };
+  }
+  const found = onPath('temporal');
+  if (found) return { type: 'existing-path', path: found };
+  const cached = cachedCliPath();
+  if (isExecutable(cached)) return { type: 'existing-path', path: cached };
+  if (await goInstall(path.dirname(cached), log)) {
+    if (isExecutable(cached)) return { type: 'existing-path', path: cached };
+  }
+  log.warn('no Temporal CLI found and go could not build one; falling back to the SDK download');
+  return { type: 'cached-download', downloadDir: path.join(cacheDir(), 'download') };
+}

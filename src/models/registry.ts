@@ -1,0 +1,89 @@
+/** The model providers a worker has, built once at start-up from configuration. */
+import { ApplicationFailure } from '@temporalio/common';
+import { FailureType } from '../shared/failures';
+import { AnthropicProvider } from './anthropic';
+import { LocalProvider, type Playbook } from './local';
+import { OpenAIProvider } from './openai';
+import type { ModelProvider } from './types';
+
+/** Where to reach a hosted provider. */
+export interface ProviderConnection {
+  apiKey?: string;
+  /** An OpenAI- or Anthropic-compatible server; no key is needed for one that ignores it. */
+  baseURL?: string;
+  timeoutMs?: number;
+}
+
+/** Options of {@link createModelProviders}; a hosted provider is registered only when configured. */
+export interface ModelProviderOptions {
+  openai?: ProviderConnection;
+  anthropic?: ProviderConnection;
+  /** Playbooks of the local provider, by model name; `rules` is always there. */
+  playbooks?: Record<string, Playbook>;
+  /** More providers, e.g. a `ScriptedProvider` in tests. Names must not clash. */
+  extra?: ModelProvider[];
+}
+
+/** The providers by name. */
+export interface ModelProviders {
+  /** The provider; throws a non-retryable `UnknownModelProvider` failure naming the known ones. */
+  get(providerName: string): ModelProvider;
+  /** Registered provider names, sorted. */
+  names(): string[];
+}
+
+/**
+ * Sent when only a base URL is configured: the SDKs insist on a key, and local
+ * compatible servers ignore it.
+ */
+export const PLACEHOLDER_API_KEY = 'no-key-needed';
+
+export function createModelProviders(options: ModelProviderOptions = {}): ModelProviders {
+  const providers = new Map<string, ModelProvider>();
+  const add = (provider: ModelProvider): void => {
+    if (providers.has(provider.name)) throw new Error(`model provider "${provider.name}" is registered twice`);
+    providers.set(provider.name, provider);
+  };
+
+  add(new LocalProvider(options.playbooks));
+  const openai = connectionOf(options.openai);
+  if (openai) add(new OpenAIProvider(openai));
+  const anthropic = connectionOf(options.anthropic);
+  if (anthropic) add(new AnthropicProvider(anthropic));
+  for (const provider of options.extra ?? []) add(provider);
+
+  const names = (): string[] => [...providers.keys()].sort();
+  return {
+    names,
+    get(providerName) {
+      const provider = providers.get(providerName);
+      if (provider) return provider;
+      throw ApplicationFailure.nonRetryable(
+        `unknown model provider "${providerName}"; this worker has: ${names().join(', ')}`,
+        FailureType.UnknownModelProvider,
+      );
+    },
+  };
+}
+
+function connectionOf(
+  connection: ProviderConnection | undefined,
+): { apiKey: string; baseURL?: string; timeoutMs?: number } | undefined {
+  if (!connection?.apiKey && !connection?.baseURL) return undefined;
+  return {
+    apiKey: connection.apiKey || PLACEHOLDER_API_KEY,
+    ...(connection.baseURL ? { baseURL: connection.baseURL } : {}),
+    ...(connection.timeoutMs !== undefined ? { timeoutMs: connection.timeoutMs } : {}),
+  };
+}
+
+/** Reads OPENAI_API_KEY, OPENAI_BASE_URL, ANTHROPIC_API_KEY and ANTHROPIC_BASE_URL; empty values count as unset. */
+export function providerOptionsFromEnv(env: Record<string, string | undefined> = process.env): ModelProviderOptions {
+  const read = (name: string): string | undefined => env[name]?.trim() || undefined;
+  const options: ModelProviderOptions = {};
+  const openai = { apiKey: read('OPENAI_API_KEY'), baseURL: read('OPENAI_BASE_URL') };
+  if (openai.apiKey || openai.baseURL) options.openai = openai;
+  const anthropic = { apiKey: read('ANTHROPIC_API_KEY'), baseURL: read('ANTHROPIC_BASE_URL') };
+  if (anthropic.apiKey || anthropic.baseURL) options.anthropic = anthropic;
+  return options;
+}

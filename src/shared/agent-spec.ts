@@ -1,0 +1,57 @@
+/**
+ * Plain-JSON descriptions of agents and tools, as the workflow sees them. The worker
+ * builds these from `defineAgent` / `defineTool` definitions (which hold functions and
+ * zod schemas and therefore stay on the Node side).
+ */
+import type { ToolSchema } from './messages';
+
+export type ToolEffect = 'read' | 'compensable' | 'irreversible';
+
+/** What happens when nobody answers an approval in time. */
+export type ApprovalTimeoutOutcome = 'reject' | 'approve' | 'fail';
+
+/** Retry policy of a tool, in the shape Temporal's RetryPolicy takes. */
+export interface ToolRetrySpec {
+  maximumAttempts?: number;
+  initialInterval?: string;
+  backoffCoefficient?: number;
+  maximumInterval?: string;
+  nonRetryableErrorTypes?: string[];
+}
+
+export interface ToolSpec extends ToolSchema {
+  effect: ToolEffect;
+  hasCompensation: boolean;
+  idempotent: boolean;
+  /** Run as a local activity: read-only, idempotent and short, so safe to re-run on replay gaps. */
+  local: boolean;
+  /** Start-to-close timeout, e.g. "30s". */
+  timeout: string;
+  /** Set for long tools that heartbeat: a lost worker is noticed after this long. */
+  heartbeatTimeout?: string;
+  retry: ToolRetrySpec;
+}
+
+export interface AgentSpec {
+  name: string;
+  description: string;
+  instructions: string;
+  /** Model reference `<provider>:<model>`, e.g. `openai:gpt-4o-mini` or `local:rules`. */
+  model: string;
+  maxSteps: number;
+  temperature: number;
+  tools: ToolSpec[];
+  approval: {
+    /** How long a breakpoint waits for a person, e.g. "24h". */
+    timeout: string;
+    onTimeout: ApprovalTimeoutOutcome;
+  };
+}
+
+/** What `durable-agents agents` shows of an agent. */
+export interface AgentSummary {
+  name: string;
+  description: string;
+  model: string;
+  tools: Array<{ name: string; effect: ToolEffect; approval: boolean }>;
+}

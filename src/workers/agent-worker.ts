@@ -1,0 +1,40 @@
+/**
+ * Builds the agents worker: activities with their dependencies, the prebundled workflow
+ * code, and tuning from configuration.
+ */
+import path from 'node:path';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities';
+import { PROJECT_ROOT } from '../infra/paths';
+
+export interface AgentWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  deps: ActivityDeps;
+  /** Path to a prebundled workflow file (see bundle.ts). */
+  workflowBundlePath: string;
+  maxConcurrentActivityTaskExecutions?: number;
+  maxConcurrentWorkflowTaskExecutions?: number;
+  maxCachedWorkflows?: number;
+}
+
+/** Default location of the bundle written by `npm run build`. */
+export function defaultWorkflowBundlePath(): string {
+  return path.join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');
+}
+
+export async function createAgentWorker(o: AgentWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: o.connection,
+    namespace: o.namespace,
+    taskQueue: o.taskQueue,
+    workflowBundle: { codePath: o.workflowBundlePath },
+    activities: createActivities(o.deps),
+    maxConcurrentActivityTaskExecutions: o.maxConcurrentActivityTaskExecutions ?? 100,
+    maxConcurrentLocalActivityExecutions: o.maxConcurrentActivityTaskExecutions ?? 100,
+    maxConcurrentWorkflowTaskExecutions: o.maxConcurrentWorkflowTaskExecutions ?? 40,
+    maxCachedWorkflows: o.maxCachedWorkflows ?? 1000,
+    shutdownGraceTime: '10s',
+  });
+}

@@ -1,0 +1,97 @@
+/**
+ * The whole service in one process: Temporal (the embedded dev server unless
+ * TEMPORAL_ADDRESS is set), Postgres (embedded unless DATABASE_URL is set) and, when
+ * asked, the agents worker. Used by `durable-agents dev`, `demo` and `worker`.
+ */
+import path from 'node:path';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { AgentDefinition } from '../agents/define-agent';
+import { AgentRegistry } from '../agents/registry';
+import type { Config } from '../infra/config';
+import { temporalConnectionOptions } from '../infra/connection';
+import type { Logger } from '../infra/logger';
+import { dataDir } from '../infra/paths';
+import { openDatabase, type Database } from '../infra/postgres';
+import { startDevServer, type DevServer } from '../infra/temporal-dev';
+import { createModelProviders, providerOptionsFromEnv } from '../models/registry';
+import { createAgentWorker, defaultWorkflowBundlePath } from './agent-worker';
+
+export interface Stack {
+  address: string;
+  namespace: string;
+  /** Web UI base URL when this process runs the dev server. */
+  uiUrl?: string;
+  db: Database;
+  agents: AgentRegistry;
+  worker?: Worker;
+  /** Resolves when the worker stops. */
+  workerDone?: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export interface StackOptions {
+  config: Config;
+  log: Logger;
+  agents: AgentDefinition[];
+  withWorker: boolean;
+}
+
+export async function startStack({ config, log, agents: defs, withWorker }: StackOptions): Promise<Stack> {
+  // Validate agents before starting servers: a broken definition should fail fast.
+  const agents = new AgentRegistry(defs, { modelOverride: config.DURABLE_AGENTS_MODEL });
+  let dev: DevServer | undefined;
+  let db: Database | undefined;
+  let connection: NativeConnection | undefined;
+  try {
+    if (!config.TEMPORAL_ADDRESS) {
+      dev = await startDevServer({
+        port: config.TEMPORAL_PORT,
+        uiPort: config.TEMPORAL_UI_PORT,
+        dbFilename: path.join(dataDir(), 'temporal.sqlite'),
+        namespace: config.TEMPORAL_NAMESPACE,
+        log,
+      });
+    }
+    db = await openDatabase({ url: config.DATABASE_URL, dataDir: dataDir(), port: config.EMBEDDED_POSTGRES_PORT, log });
+    const address = dev?.address ?? config.TEMPORAL_ADDRESS!;
+    let worker: Worker | undefined;
+    let workerDone: Promise<void> | undefined;
+    if (withWorker) {
+      connection = await NativeConnection.connect(temporalConnectionOptions(config, address));
+      const providers = createModelProviders({ ...providerOptionsFromEnv(process.env), playbooks: agents.playbooks() });
+      worker = await createAgentWorker({
+        connection,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue: config.TASK_QUEUE,
+        deps: { db: db.pool, providers, agents, log },
+        workflowBundlePath: config.WORKFLOW_BUNDLE_PATH ?? defaultWorkflowBundlePath(),
+        maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+        maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+        maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+      });
+      workerDone = worker.run();
+    }
+    const started = { dev, db, connection };
+    return {
+      address,
+      namespace: config.TEMPORAL_NAMESPACE,
+      uiUrl: dev?.uiUrl,
+      db,
+      agents,
+      worker,
+      workerDone,
+      async shutdown() {
+        if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+        await workerDone?.catch(() => undefined);
+        await started.connection?.close();
+        await started.db.shutdown();
+        await started.dev?.shutdown();
+      },
+    };
+  } catch (err) {
+    await connection?.close().catch(() => undefined);
+    await db?.shutdown().catch(() => undefined);
+    await dev?.shutdown().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * `agentRun`: the reasoning loop of one agent as a Temporal workflow. Model step → tool
+ * calls (independent ones in parallel, approvals where required) → results back to the
+ * model, until a final answer or the step limit. On failure or cancellation, the
+ * compensable tool calls that succeeded are undone in reverse order.
+ */
+import { ApplicationFailure, type Duration } from '@temporalio/common';
+import * as wf from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { AgentSpec, ToolSpec } from '../shared/agent-spec';
+import { FailureType } from '../shared/failures';
+import { addUsage, ZERO_USAGE, type ChatMessage, type ToolMessage, type Usage } from '../shared/messages';
+import type {
+  AgentRunInput,
+  AgentRunResult,
+  AgentRunState,
+  CompensationEntry,
+  CompensationOutcome,
+  RunStatus,
+  ToolCallRecord,
+} from '../shared/run-types';
+import { AgentNameKey, AgentStatusKey, CostUsdKey, TenantIdKey } from '../shared/search-attributes';
+import type { ToolCallPlan } from '../shared/tool-plan';
+import { ApprovalDesk } from './approvals';
+import { stateQuery } from './definitions';
+import { compensateAll, describeCompensation } from './saga';
+
+const { resolveAgent } = wf.proxyLocalActivities<Activities>({ startToCloseTimeout: '10s' });
+const { callModel } = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 8 },
+});
+const { compensateTool } = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: 5 },
+});
+const tools = wf.proxyActivities<Activities>({ startToCloseTimeout: '30s' });
+const localTools = wf.proxyLocalActivities<Activities>({ startToCloseTimeout: '10s' });
+
+/** Default history size after which a run continues as new. */
+export const DEFAULT_HISTORY_EVENT_LIMIT = 10_000;
+/** Tool call records kept across continue-as-new; older ones are summarised away. */
+const CARRIED_TOOL_RECORDS = 100;
+/** Tool results longer than this are cut before they go back to the model (and history). */
+const MAX_TOOL_RESULT_CHARS = 16_000;
+
+function preview(value: unknown, max = 120): string {
+  const s = typeof value === 'string' ? value : JSON.stringify(value);
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
+  const carry = input.carry;
+  let spec: AgentSpec | undefined = carry?.spec;
+  const messages: ChatMessage[] = carry?.messages ?? [];
+  const records: ToolCallRecord[] = carry?.toolCalls ?? [];
+  const saga: CompensationEntry[] = carry?.saga ?? [];
+  const irreversible = carry?.irreversible ?? [];
+  const compensations: CompensationOutcome[] = [];
+  let step = carry?.step ?? 0;
+  let usage: Usage = carry?.usage ?? ZERO_USAGE;
+  let costUsd = carry?.costUsd ?? 0;
+  let status: RunStatus = 'running';
+  let lastError: string | undefined;
+
+  const setStatus = (next: RunStatus): void => {
+    if (next === status) return;
+    status = next;
+    wf.upsertSearchAttributes([{ key: AgentStatusKey, value: next }]);
+  };
+  const approvals = new ApprovalDesk(() => setStatus(approvals.pending.length ? 'waiting_approval' : 'running'));
+
+  wf.setHandler(stateQuery, (): AgentRunState => ({
+    agent: input.agent,
+    tenantId: input.tenantId,
+    status,
+    step,
+    model: spec?.model ?? '',
+    toolCalls: records,
+    pendingApprovals: approvals.pending,
+    usage,
+    costUsd,
+    compensations,
+    irreversible,
+    continuedAsNew: carry?.continuedAsNew ?? 0,
+    ...(lastError ? { lastError } : {}),
+  }));
+
+  const record = (r: ToolCallRecord): ToolCallRecord => {
+    records.push(r);
+    return r;
+  };
+
+  /** Runs one planned tool call to a message for the model. */
+  async function handleCall(agent: AgentSpec, plan: ToolCallPlan): Promise<ToolMessage> {
+    const reply = (content: string, isError = false): ToolMessage => ({ role: 'tool', toolCallId: plan.callId, name: plan.tool, content, ...(isError ? { isError } : {}) });
+    if (plan.status === 'invalid') {
+      record({ callId: plan.callId, tool: plan.tool, step, status: 'invalid', detail: plan.error });
+      return reply(plan.error, true);
+    }
+    const toolSpec = agent.tools.find((t) => t.name === plan.tool)!;
+    const rec = record({ callId: plan.callId, tool: plan.tool, step, status: 'running' });
+    if (plan.approval) {
+      rec.status = 'waiting_approval';
+      const d = await approvals.wait(
+        { callId: plan.callId, tool: plan.tool, args: plan.args, argsHash: plan.argsHash, reason: plan.approval, step },
+        agent.approval.timeout,
+        agent.approval.onTimeout,
+      );
+      const timedOut = d.decision === 'timed_out';
+      if (timedOut && d.outcome === 'fail') {
+        throw ApplicationFailure.nonRetryable(`approval for ${plan.tool} (${plan.callId}) timed out`, FailureType.ApprovalTimedOut);
+      }
+      if (d.decision === 'rejected' || (timedOut && d.outcome === 'reject')) {
+        const why = d.decision === 'rejected' ? `rejected by ${d.by ?? 'a reviewer'}: ${d.reason}` : `not approved within ${agent.approval.timeout}`;
+        rec.status = 'rejected';
+        rec.detail = why;
+        return reply(`The call to ${plan.tool} was not executed: ${why}. Do not retry it; tell the user.`, true);
+      }
+      rec.status = 'running';
+    }
+    const idempotencyKey = `${wf.workflowInfo().workflowId}/${step}/${plan.callId}`;
+    const outcome = await executeTool(agent, toolSpec, plan, idempotencyKey);
+    if (!outcome.ok) {
+      rec.status = 'tool_error';
+      rec.detail = outcome.error;
+      return reply(`Error: ${outcome.error}`, true);
+    }
+    rec.status = 'succeeded';
+    rec.detail = preview(outcome.result);
+    if (toolSpec.effect === 'compensable') {
+      saga.push({ callId: plan.callId, tool: plan.tool, args: plan.args, result: outcome.result, idempotencyKey });
+    } else if (toolSpec.effect === 'irreversible') {
+      irreversible.push({ callId: plan.callId, tool: plan.tool });
+    }
+    const text = typeof outcome.result === 'string' ? outcome.result : JSON.stringify(outcome.result);
+    return reply(text.length > MAX_TOOL_RESULT_CHARS ? `${text.slice(0, MAX_TOOL_RESULT_CHARS)}…[truncated]` : text);
+  }
+
+  function executeTool(agent: AgentSpec, t: ToolSpec, plan: Extract<ToolCallPlan, { status: 'ready' }>, idempotencyKey: string) {
+    const args = [{ agent: agent.name, tool: t.name, callId: plan.callId, args: plan.args, tenantId: input.tenantId, idempotencyKey }] as const;
+    const retry = t.retry as wf.ActivityOptions['retry'];
+    const summary = `tool ${t.name}`;
+    if (t.local) return localTools.runTool.executeWithOptions({ startToCloseTimeout: t.timeout as Duration, retry, summary }, [...args]);
+    const heartbeat = t.heartbeatTimeout ? { heartbeatTimeout: t.heartbeatTimeout as Duration } : {};
+    return tools.runTool.executeWithOptions({ startToCloseTimeout: t.timeout as Duration, ...heartbeat, retry, summary }, [...args]);
+  }
+
+  try {
+    if (!spec) {
+      spec = await resolveAgent(input.agent);
+      wf.upsertSearchAttributes([
+        { key: AgentNameKey, value: spec.name },
+        { key: TenantIdKey, value: input.tenantId },
+        { key: AgentStatusKey, value: 'running' },
+      ]);
+      messages.push({ role: 'system', content: spec.instructions }, { role: 'user', content: input.input });
+    }
+    const agent = spec;
+    const maxSteps = input.maxSteps ?? agent.maxSteps;
+    for (;;) {
+      if (step >= maxSteps) return finish('max_steps', lastAssistantText(messages) ?? `Stopped after ${maxSteps} steps without a final answer.`);
+      step += 1;
+      const res = await callModel.executeWithOptions({ summary: `model ${agent.model} step ${step}` }, [
+        { agent: agent.name, model: agent.model, messages, temperature: agent.temperature, step },
+      ]);
+      messages.push(res.message);
+      usage = addUsage(usage, res.usage);
+      costUsd += res.costUsd;
+      if (res.plans.length === 0) return finish('completed', res.message.content ?? '');
+
+      // allSettled, not all: every call in flight must land (and reach the saga stack)
+      // before a failure of one of them fails the run.
+      const settled = await Promise.allSettled(res.plans.map((p) => handleCall(agent, p)));
+      const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failed) throw failed.reason;
+      messages.push(...settled.map((s) => (s as PromiseFulfilledResult<ToolMessage>).value));
+
+      if (shouldContinueAsNew()) {
+        await wf.condition(wf.allHandlersFinished);
+        return await wf.continueAsNew<typeof agentRun>({
+          ...input,
+          carry: {
+            spec: agent,
+            messages,
+            step,
+            usage,
+            costUsd,
+            toolCalls: records.slice(-CARRIED_TOOL_RECORDS),
+            saga,
+            irreversible,
+            continuedAsNew: (carry?.continuedAsNew ?? 0) + 1,
+          },
+        });
+      }
+    }
+  } catch (err) {
+    if (err instanceof wf.ContinueAsNew) throw err;
+    const cancelled = wf.isCancellation(err);
+    lastError = failureMessage(err);
+    if (saga.length) {
+      setStatus('compensating');
+      await compensateAll(
+        saga,
+        (e) =>
+          compensateTool.executeWithOptions({ summary: `compensate ${e.tool}` }, [
+            { agent: spec!.name, tool: e.tool, callId: e.callId, args: e.args, result: e.result, tenantId: input.tenantId, idempotencyKey: e.idempotencyKey },
+          ]),
+        (o) => {
+          compensations.push(o);
+          const rec = records.find((r) => r.callId === o.callId && r.status === 'succeeded');
+          if (rec) rec.status = o.status === 'compensated' ? 'compensated' : 'compensation_failed';
+        },
+      );
+    }
+    setStatus(cancelled ? 'cancelled' : 'failed');
+    const summary = describeCompensation(compensations, irreversible);
+    if (cancelled) {
+      throw new wf.CancelledFailure(`run cancelled; ${summary}`, [{ compensations, irreversible }]);
+    }
+    throw ApplicationFailure.create({
+      type: FailureType.AgentRunFailed,
+      message: `agent run failed: ${lastError}; ${summary}`,
+      nonRetryable: true,
+      details: [{ compensations, irreversible }],
+      cause: err as Error,
+    });
+  }
+
+  function shouldContinueAsNew(): boolean {
+    const info = wf.workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength >= (input.historyEventLimit ?? DEFAULT_HISTORY_EVENT_LIMIT);
+  }
+
+  function finish(final: 'completed' | 'max_steps', answer: string): AgentRunResult {
+    setStatus(final);
+    wf.upsertSearchAttributes([{ key: CostUsdKey, value: costUsd }]);
+    return { status: final, answer, steps: step, usage, costUsd, toolCalls: records, model: spec!.model };
+  }
+}
+
+/** The innermost message: "Activity task failed" says less than the tool's own error. */
+function failureMessage(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown } | undefined;
+  while (e instanceof wf.ActivityFailure && e.cause) e = e.cause as typeof e;
+  return e?.message ?? String(err);
+}
+
+function lastAssistantText(messages: ChatMessage[]): string | undefined {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i]!;
+    if (m.role === 'assistant' && m.content) return m.content;
+  }
+  return undefined;
+}

@@ -1,0 +1,17 @@
+/**
+ * Names and types of `agentRun`'s queries and updates. The client imports this module,
+ * never the workflow implementation.
+ */
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { AgentRunState, ApproveInput, RejectInput } from '../shared/run-types';
+
+export const AGENT_RUN_WORKFLOW = 'agentRun';
+export const AGENT_CATALOG_WORKFLOW = 'agentCatalog';
+
+export const stateQuery = defineQuery<AgentRunState>('state');
+
+/** Approves a pending tool call; refused unless `argsHash` matches the call's arguments. */
+export const approveUpdate = defineUpdate<{ callId: string; decision: 'approved' }, [ApproveInput]>('approve');
+
+/** Rejects a pending tool call; the model is told, and the run goes on without it. */
+export const rejectUpdate = defineUpdate<{ callId: string; decision: 'rejected' }, [RejectInput]>('reject');

@@ -1,0 +1,38 @@
+/**
+ * Starts what every test file shares: a real Temporal dev server, a real Postgres
+ * (DATABASE_URL or an embedded one) with migrations applied, and the workflow bundle.
+ * Test files read the addresses from the environment.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { createLogger } from '../../src/infra/logger';
+import { migrate } from '../../src/infra/migrations';
+import { freePort, startEmbeddedPostgres } from '../../src/infra/postgres';
+import { startDevServer } from '../../src/infra/temporal-dev';
+import { writeWorkflowBundle } from '../../src/workers/bundle';
+
+export default async function globalSetup(): Promise<void> {
+  const log = createLogger({ component: 'test-setup' });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'durable-agents-test-'));
+  // Embedded Postgres runs as its own system user when we are root: it must reach the dir.
+  fs.chmodSync(dir, 0o755);
+  const [server, database] = await Promise.all([
+    startDevServer({ dbFilename: null, log }),
+    (async () => {
+      if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => undefined };
+      return startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port: await freePort(), persistent: false, log });
+    })(),
+  ]);
+  const pool = new pg.Pool({ connectionString: database.url });
+  await migrate(pool, log);
+  await pool.end();
+  const bundle = await writeWorkflowBundle(path.join(dir, 'workflow-bundle.js'), path.resolve(__dirname, '../../src/workflows/index.ts'));
+
+  process.env.TEST_TEMPORAL_ADDRESS = server.address;
+  process.env.TEST_DATABASE_URL = database.url;
+  process.env.TEST_WORKFLOW_BUNDLE = bundle;
+  process.env.TEST_TMP_DIR = dir;
+  (globalThis as Record<string, unknown>).__durableAgentsTest = { server, database, dir };
+}

@@ -1,0 +1,76 @@
+/**
+ * A worker on its own task queue against the shared test server and Postgres, with the
+ * model providers a test chooses, plus a client SDK bound to that queue.
+ */
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import pg from 'pg';
+import type { AgentDefinition } from '../../src/agents/define-agent';
+import { AgentRegistry } from '../../src/agents/registry';
+import { AgentClient } from '../../src/client/agent-client';
+import { createLogger } from '../../src/infra/logger';
+import { createModelProviders } from '../../src/models/registry';
+import type { ModelProvider } from '../../src/models/types';
+import { createAgentWorker } from '../../src/workers/agent-worker';
+
+export interface Harness {
+  taskQueue: string;
+  agents: AgentClient;
+  temporal: Client;
+  pool: pg.Pool;
+  worker: Worker;
+  shutdown(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  agents: AgentDefinition[];
+  providers?: ModelProvider[];
+  openai?: { apiKey?: string; baseURL?: string };
+  anthropic?: { apiKey?: string; baseURL?: string };
+  maxCachedWorkflows?: number;
+  taskQueue?: string;
+}
+
+export function testEnv(): { address: string; databaseUrl: string; bundle: string } {
+  const address = process.env.TEST_TEMPORAL_ADDRESS;
+  const databaseUrl = process.env.TEST_DATABASE_URL;
+  const bundle = process.env.TEST_WORKFLOW_BUNDLE;
+  if (!address || !databaseUrl || !bundle) throw new Error('test environment missing: run through jest (global-setup.ts)');
+  return { address, databaseUrl, bundle };
+}
+
+export async function startHarness(opts: HarnessOptions): Promise<Harness> {
+  const env = testEnv();
+  const taskQueue = opts.taskQueue ?? `test-${randomUUID()}`;
+  const pool = new pg.Pool({ connectionString: env.databaseUrl, max: 10 });
+  const log = createLogger({ component: 'test-worker' }, 'error');
+  const registry = new AgentRegistry(opts.agents);
+  const providers = createModelProviders({ openai: opts.openai, anthropic: opts.anthropic, playbooks: registry.playbooks(), extra: opts.providers ?? [] });
+  const nativeConnection = await NativeConnection.connect({ address: env.address });
+  const worker = await createAgentWorker({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    deps: { db: pool, providers, agents: registry, log },
+    workflowBundlePath: env.bundle,
+    maxCachedWorkflows: opts.maxCachedWorkflows,
+  });
+  const running = worker.run();
+  const connection = await Connection.connect({ address: env.address });
+  const temporal = new Client({ connection, namespace: 'default' });
+  return {
+    taskQueue,
+    agents: new AgentClient(temporal, taskQueue),
+    temporal,
+    pool,
+    worker,
+    async shutdown() {
+      worker.shutdown();
+      await running;
+      await nativeConnection.close();
+      await connection.close();
+      await pool.end();
+    },
+  };
+}
