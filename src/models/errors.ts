@@ -47,17 +47,12 @@ export function classifyProviderError(err: unknown, provider: string): Applicati
   const http = httpErrorOf(err);
   if (http) return classifyHttp(http, provider, cause);
 
-  if (isTimeout(err)) {
-    return failure(`${provider} request timed out: ${cause.message}`, FailureType.ModelServerError, false, cause, {
-      provider,
-    });
-  }
-  if (isConnectionError(err)) {
-    return failure(`${provider} connection failed: ${describeConnection(cause)}`, FailureType.ModelServerError, false, cause, {
-      provider,
-    });
-  }
-  return failure(`${provider} call failed: ${cause.message}`, FailureType.ModelServerError, false, cause, { provider });
+  const message = isTimeout(err)
+    ? `${provider} request timed out: ${cause.message}`
+    : isConnectionError(err)
+      ? `${provider} connection failed: ${describeConnection(cause)}`
+      : `${provider} call failed: ${cause.message}`;
+  return failure(message, FailureType.ModelServerError, false, cause, { provider });
 }
 
 function classifyHttp(http: HttpError, provider: string, cause: Error): ApplicationFailure {

@@ -86,12 +86,16 @@ function runPlaybook(name: string, playbook: Playbook, ctx: PlaybookContext): Pl
 function respond(request: ModelRequest, step: number, decision: PlaybookDecision): ModelResponse {
   const model = `local:${request.model}`;
   if ('answer' in decision) {
-    const content = decision.answer.startsWith(LOCAL_ANSWER_PREFIX) ? decision.answer : LOCAL_ANSWER_PREFIX + decision.answer;
+    const { answer } = decision;
+    const content = answer.startsWith(LOCAL_ANSWER_PREFIX) ? answer : LOCAL_ANSWER_PREFIX + answer;
     const usage = estimateUsage(request.messages, { content, arguments: [] });
     return { message: { role: 'assistant', content }, usage, finishReason: 'stop', model };
   }
   if (!Array.isArray(decision.toolCalls) || decision.toolCalls.length === 0) {
-    throw ApplicationFailure.nonRetryable(`local playbook "${request.model}" returned no tool calls and no answer`, FailureType.ModelBadRequest);
+    throw ApplicationFailure.nonRetryable(
+      `local playbook "${request.model}" returned no tool calls and no answer`,
+      FailureType.ModelBadRequest,
+    );
   }
   const toolCalls: ToolCall[] = decision.toolCalls.map((c, i) => ({
     id: `local_${step}_${i}`,
@@ -130,7 +134,9 @@ function quoteResults(task: string, results: ToolMessage[]): string {
 }
 
 /** Verbs so common in tool names that they alone say little about what a tool is for. */
-const GENERIC_WORDS = new Set(['get', 'set', 'list', 'find', 'fetch', 'lookup', 'look', 'run', 'do', 'make', 'create', 'update', 'delete', 'show', 'check']);
+const GENERIC_WORDS = new Set(
+  ['get', 'set', 'list', 'find', 'fetch', 'lookup', 'look', 'run', 'do', 'make', 'create', 'update', 'delete', 'show', 'check'],
+);
 
 function mentions(taskWords: Set<string>, toolName: string): boolean {
   const words = toolName.toLowerCase().split(/[_\-]+/).filter((w) => w.length > 2);
@@ -205,8 +211,12 @@ function enumMentioned(values: unknown[], task: string): string | undefined {
 
 /** The longest arithmetic run in the text, so a calculator gets "2 + 3" rather than the sentence around it. */
 function arithmeticIn(text: string): string | undefined {
-  const runs = (text.match(/[\d.\s+\-*/()^%]+/g) ?? []).map((r) => r.replace(/[.\s]+$/, '').trim()).filter((r) => /\d/.test(r) && /[+\-*/^%]/.test(r));
-  return runs.reduce<string | undefined>((best, r) => (best === undefined || r.length > best.length ? r : best), undefined);
+  const runs = (text.match(/[\d.\s+\-*/()^%]+/g) ?? [])
+    .map((r) => r.replace(/[.\s]+$/, '').trim())
+    .filter((r) => /\d/.test(r) && /[+\-*/^%]/.test(r));
+  let best: string | undefined;
+  for (const run of runs) if (best === undefined || run.length > best.length) best = run;
+  return best;
 }
 
 function asRecord(value: unknown): Record<string, unknown> {

@@ -75,17 +75,21 @@ export function costOf(
 
 /**
  * Finds the longest key that is `model` itself or a prefix of it followed by a
- * variant suffix (`-2024-08-06`, `-20250514`, `-latest`, `-mini`). A suffix starting
- * with a short number (`claude-opus-4` + `-6`) names a different model version,
+ * variant suffix (`-2024-08-06`, `-20250514`, `-latest`, `-mini`). A suffix that is a
+ * short number of its own (`claude-opus-4` + `-6`) names a different model version,
  * which may be priced differently, so it does not match.
  */
 export function priceOf(prices: Record<string, ModelPrice>, model: string): ModelPrice | undefined {
   let best: string | undefined;
   for (const key of Object.keys(prices)) {
-    if (model !== key && !(model.startsWith(`${key}-`) && !/^-\d{1,2}(?!\d)/.test(model.slice(key.length)))) continue;
-    if (best === undefined || key.length > best.length) best = key;
+    if (isVariantOf(model, key) && (best === undefined || key.length > best.length)) best = key;
   }
   return best === undefined ? undefined : prices[best];
+}
+
+function isVariantOf(model: string, key: string): boolean {
+  if (model === key) return true;
+  return model.startsWith(`${key}-`) && !/^-\d{1,2}(?=-|$)/.test(model.slice(key.length));
 }
 
 /** Rough token count: about four characters per token for English text and JSON. */

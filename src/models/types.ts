@@ -31,7 +31,7 @@ export interface ModelProvider {
   complete(request: ModelRequest, options?: CallOptions): Promise<ModelResponse>;
 }
 
-/** Parses `<provider>:<model>`; a bare name means the local provider's model. */
+/** Parses `<provider>:<model>`; anything else is an error naming the expected shape. */
 export function parseModelRef(ref: string): { provider: string; model: string } {
   const i = ref.indexOf(':');
   if (i <= 0 || i === ref.length - 1) {

@@ -86,11 +86,13 @@ export async function startFakeLlmServer(): Promise<FakeLlmServer> {
     }
     const body = parseJson(text);
     requests.push({ kind, path, headers: { ...req.headers }, body });
-    served += 1;
+    const n = ++served;
     const reply = queues[kind].shift();
     if (!reply) {
-      const message = `fake LLM server: no ${kind} reply queued for request #${served} (${path})`;
-      send(res, 500, {}, kind === 'openai' ? openaiErrorBody(message, 'server_error', 'queue_empty') : anthropicErrorBody('api_error', message));
+      const message = `fake LLM server: no ${kind} reply queued for request #${n} (${path})`;
+      const error =
+        kind === 'openai' ? openaiErrorBody(message, 'server_error', 'queue_empty') : anthropicErrorBody('api_error', message);
+      send(res, 500, {}, error);
       return;
     }
     if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
@@ -99,8 +101,9 @@ export async function startFakeLlmServer(): Promise<FakeLlmServer> {
       send(res, reply.status ?? 200, reply.headers ?? {}, reply.body);
       return;
     }
-    const model = typeof (body as { model?: unknown })?.model === 'string' ? (body as { model: string }).model : 'fake-model';
-    send(res, 200, {}, kind === 'openai' ? openaiCompletion(reply, model, served) : anthropicMessage(reply, model, served));
+    const requested = (body as { model?: unknown } | null)?.model;
+    const model = typeof requested === 'string' ? requested : 'fake-model';
+    send(res, 200, {}, kind === 'openai' ? openaiCompletion(reply, model, n) : anthropicMessage(reply, model, n));
   }
 
   await new Promise<void>((resolve, reject) => {

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import pg from 'pg';
 import type { AgentDefinition } from '../../src/agents/define-agent';
 import { AgentRegistry } from '../../src/agents/registry';
@@ -40,7 +40,16 @@ export function testEnv(): { address: string; databaseUrl: string; bundle: strin
   return { address, databaseUrl, bundle };
 }
 
+function quietRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Already installed by an earlier harness in this process.
+  }
+}
+
 export async function startHarness(opts: HarnessOptions): Promise<Harness> {
+  quietRuntime();
   const env = testEnv();
   const taskQueue = opts.taskQueue ?? `test-${randomUUID()}`;
   const pool = new pg.Pool({ connectionString: env.databaseUrl, max: 10 });

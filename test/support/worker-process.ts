@@ -1,0 +1,56 @@
+/** Starts src/workers/main.ts as a separate OS process, as production would run it. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { testEnv } from './harness';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  pid: number;
+  stderr(): string;
+  kill(signal: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function spawnWorker(taskQueue: string, agentsModule: string): Promise<WorkerProcess> {
+  const env = testEnv();
+  const child = spawn(process.execPath, ['-r', path.join(ROOT, 'test/support/register-ts.js'), path.join(ROOT, 'src/workers/main.ts')], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: env.address,
+      DATABASE_URL: env.databaseUrl,
+      TASK_QUEUE: taskQueue,
+      AGENTS_MODULE: agentsModule,
+      WORKFLOW_BUNDLE_PATH: env.bundle,
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker did not start in 30s:\n${err}`)), 30_000);
+    child.stderr!.on('data', () => {
+      if (err.includes('"worker started"')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited with ${code} before starting:\n${err}`));
+    });
+  });
+  return {
+    child,
+    pid: child.pid!,
+    stderr: () => err,
+    kill: (signal) =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
+        child.once('exit', (code) => resolve(code));
+        child.kill(signal);
+      }),
+  };
+}
