@@ -1,6 +1,8 @@
 /**
  * The agent loop on a real dev server with a scripted model: tool calls, bad tool calls
  * sent back to the model, compensation after a permanent failure, and cancellation.
+ * This suite's worker caches no workflows, so every workflow task replays the run's
+ * history from the start: a non-deterministic change fails here.
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { ScriptedProvider, type ScriptedTurn } from '../../src/models/scripted';
@@ -20,7 +22,7 @@ const model = new ScriptedProvider((req) => {
 });
 
 beforeAll(async () => {
-  h = await startHarness({ agents: [testAgent('tester', 'scripted:test')], providers: [model] });
+  h = await startHarness({ agents: [testAgent('tester', 'scripted:test')], providers: [model], maxCachedWorkflows: 0 });
 });
 afterAll(() => h?.shutdown());
 

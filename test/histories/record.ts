@@ -1,0 +1,72 @@
+/**
+ * Records one committed history per workflow shape into test/histories/, for the replay
+ * test. Run after a deliberate workflow change: `npm run record-histories`. A change that
+ * makes an old history fail to replay needs workflow versioning (patched()), not a new
+ * recording.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { exampleAgents } from '../../src/examples';
+import { ScriptedProvider } from '../../src/models/scripted';
+import { AGENT_CATALOG_WORKFLOW } from '../../src/workflows/definitions';
+import { testAgent } from '../fixtures/test-agents';
+import globalSetup from '../support/global-setup';
+import globalTeardown from '../support/global-teardown';
+import { startHarness } from '../support/harness';
+
+async function main(): Promise<void> {
+  await globalSetup();
+  const scripted = new ScriptedProvider((req) => {
+    const task = req.messages.find((m) => m.role === 'user')?.content ?? '';
+    const n = req.messages.filter((m) => m.role === 'assistant').length;
+    if (task === 'saga') return [{ toolCalls: [{ name: 'record_step', arguments: { label: 'a' } }] }, { toolCalls: [{ name: 'explode', arguments: {} }] }][n];
+    if (task === 'long') return n < 12 ? { toolCalls: [{ name: 'noop', arguments: {} }] } : { content: 'done' };
+    return undefined;
+  });
+  const h = await startHarness({ agents: [...exampleAgents, testAgent('tester', 'scripted:test')], providers: [scripted] });
+  const out = path.resolve(__dirname);
+  const save = async (name: string, workflowId: string) => {
+    const history = await h.temporal.workflow.getHandle(workflowId).fetchHistory();
+    fs.writeFileSync(path.join(out, `${name}.json`), `${historyToJSON(history)}\n`);
+    process.stdout.write(`recorded ${name} (${history.events?.length} events)\n`);
+  };
+  try {
+    // Support: lookup → refund (approval breakpoint, approved) → notify → answer.
+    const support = await h.agents.start('support', 'My espresso machine from order ORD-1001 arrived broken, please refund it.', { tenantId: 'acme', id: 'history-support' });
+    for (;;) {
+      const s = await h.agents.state(support.id).catch(() => undefined);
+      const p = s?.pendingApprovals[0];
+      if (p) {
+        await h.agents.approve(support.id, p.callId, p.argsHash, 'recorder');
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await h.agents.result(support.id);
+    await save('agent-run-support-approved', support.id);
+
+    const research = await h.agents.start('research', 'What is the combined population of France and Germany, and what is 17.5% of 2400?', { id: 'history-research' });
+    await h.agents.result(research.id);
+    await save('agent-run-research-parallel', research.id);
+
+    const saga = await h.agents.start('tester', 'saga', { id: 'history-saga' });
+    await h.agents.result(saga.id).catch(() => undefined);
+    await save('agent-run-saga-compensated', saga.id);
+
+    const long = await h.agents.start('tester', 'long', { id: 'history-continued', historyEventLimit: 40 });
+    await h.agents.result(long.id);
+    await save('agent-run-continued-as-new', long.id);
+
+    await h.temporal.workflow.execute(AGENT_CATALOG_WORKFLOW, { taskQueue: h.taskQueue, workflowId: 'history-catalog' });
+    await save('agent-catalog', 'history-catalog');
+  } finally {
+    await h.shutdown();
+    await globalTeardown();
+  }
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`${err.stack}\n`);
+  process.exit(1);
+});
