@@ -1,0 +1,118 @@
+/**
+ * The CLI as a user runs it (the built bin, a separate process) against a real server and
+ * a worker serving the example agents: the happy paths, and bad input that must give one
+ * clear line and a non-zero exit, never a stack trace.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { exampleAgents } from '../src/examples';
+import { startHarness, testEnv, type Harness } from './support/harness';
+
+const CLI = path.resolve(__dirname, '../dist/src/client/cli.js');
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness({ agents: exampleAgents });
+});
+afterAll(() => h?.shutdown());
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TEMPORAL_ADDRESS: testEnv().address, TASK_QUEUE: h.taskQueue, ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function expectOneLineError(r: { code: number | null; stderr: string }, code: number, pattern: RegExp): void {
+  expect(r.code).toBe(code);
+  expect(r.stderr).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+}
+
+describe('bad input', () => {
+  test('empty input', async () => {
+    expectOneLineError(await cli(['run', 'research', '   ']), 2, /^durable-agents: input is empty/);
+  });
+  test('unknown agent', async () => {
+    expectOneLineError(await cli(['run', 'nobody', 'hello']), 2, /^durable-agents: unknown agent "nobody" \(known: research, support\)\n$/);
+  });
+  test('malformed run id', async () => {
+    expectOneLineError(await cli(['status', 'not a valid id!']), 2, /^durable-agents: malformed run id "not a valid id!"/);
+  });
+  test('a run that does not exist', async () => {
+    expectOneLineError(await cli(['status', 'run-default-does-not-exist']), 1, /^durable-agents: no run with id "run-default-does-not-exist"/);
+  });
+  test('unreachable server', async () => {
+    expectOneLineError(await cli(['list'], { TEMPORAL_ADDRESS: '127.0.0.1:1' }), 1, /^durable-agents: cannot reach Temporal at 127\.0\.0\.1:1 .*durable-agents dev/);
+  });
+  test('unknown command and bad options', async () => {
+    expectOneLineError(await cli(['launch']), 2, /^durable-agents: unknown command "launch"/);
+    expectOneLineError(await cli(['run', 'research', 'x', '--max-steps', 'many']), 2, /--max-steps must be a positive integer, not "many"/);
+    expectOneLineError(await cli(['run', 'research']), 2, /expected: durable-agents run <agent> "<input>"/);
+    expectOneLineError(await cli(['list', '--status', 'sleeping']), 2, /unknown status "sleeping"/);
+  });
+  test('bad configuration names the variable', async () => {
+    expectOneLineError(await cli(['list'], { TEMPORAL_PORT: 'seventy' }), 2, /invalid configuration: TEMPORAL_PORT:/);
+  });
+  test('approving a call that is not pending', async () => {
+    const { id } = await h.agents.start('research', 'What is the population of France?');
+    await h.agents.result(id);
+    expectOneLineError(await cli(['approve', id, 'call_9']), 2, /has no pending approval for call "call_9"/);
+  });
+});
+
+describe('happy paths', () => {
+  test('run follows the steps and prints the answer, tokens and cost', async () => {
+    const r = await cli(['run', 'research', 'What is the combined population of France and Germany?']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/▶ run-default-[0-9a-f-]{36}\s+agent research\s+model local:research \(deterministic local model — no API key used\)/);
+    expect(r.stdout).toMatch(/✓ step 1 lookup_fact .* succeeded/);
+    expect(r.stdout).toMatch(/✓ step 2 calculate .* succeeded/);
+    expect(r.stdout).toContain('68400000 + 84600000 = 153,000,000');
+    expect(r.stdout).toMatch(/tokens: \d+ in \/ \d+ out\s+cost: \$0\.000000/);
+  });
+
+  test('agents, list and status', async () => {
+    const agents = await cli(['agents']);
+    expect(agents.code).toBe(0);
+    expect(agents.stdout).toMatch(/^support .*\n.*\n\s+tools: lookup_order \[read\], refund_payment \[compensable, approval\], notify_customer \[irreversible\]/m);
+    const { id } = await h.agents.start('research', 'What is the height of mount everest?', { tenantId: 'cli-list' });
+    await h.agents.result(id);
+    const status = await cli(['status', id]);
+    expect(status.stdout).toMatch(/status completed\s+step 2/);
+    // Visibility is eventually consistent: poll briefly.
+    let listed = '';
+    for (let i = 0; i < 50 && !listed.includes(id); i++) {
+      listed = (await cli(['list', '--tenant', 'cli-list', '--agent', 'research', '--status', 'completed'])).stdout;
+      if (!listed.includes(id)) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(listed).toContain(`${id}  research  cli-list  completed  COMPLETED`);
+  });
+
+  test('a detached support run pauses for approval; approve from the CLI finishes it', async () => {
+    const started = await cli(['run', 'support', 'Order ORD-1001 arrived broken, please refund it', '--tenant', 'acme', '--detach']);
+    expect(started.code).toBe(0);
+    const id = /▶ (\S+)/.exec(started.stdout)![1]!;
+    let status = '';
+    for (let i = 0; i < 100 && !status.includes('needs approval'); i++) {
+      status = (await cli(['status', id])).stdout;
+      if (!status.includes('needs approval')) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(status).toMatch(/refund_payment \[(\S+)\] needs approval: refund of \$249\.00 is above \$100/);
+    const callId = /refund_payment \[(\S+)\] needs approval/.exec(status)![1]!;
+    const approved = await cli(['approve', id, callId, '--by', 'carol']);
+    expect(approved.code).toBe(0);
+    expect(approved.stdout).toContain('approved refund_payment');
+    const result = await h.agents.result(id);
+    expect(result.answer).toMatch(/sent to dana@example\.com/);
+    const { rows } = await h.pool.query("SELECT status FROM refunds WHERE idempotency_key LIKE $1", [`${id}/%`]);
+    expect(rows).toEqual([{ status: 'issued' }]);
+  });
+});
