@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../infra/config';
+import type * as DevCommands from '../workers/dev';
 import type { AgentClient } from './agent-client';
 import { agentsCommand, approveCommand, cancelCommand, connect, listCommand, rejectCommand, runCommand, statusCommand, type Out } from './commands';
 import { describeError, UsageError } from './errors';
@@ -67,7 +68,7 @@ export async function main(argv: string[], out: Out = (l) => process.stdout.writ
     need(args, 0, command);
     // Lazy: only these two commands host the service (worker, servers) in this process.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const dev = require('../workers/dev') as typeof import('../workers/dev');
+    const dev = require('../workers/dev') as typeof DevCommands;
     return command === 'dev' ? dev.devCommand(config, out) : dev.demoCommand(config, out);
   }
 

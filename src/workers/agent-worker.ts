@@ -3,7 +3,7 @@
  * code, and tuning from configuration.
  */
 import path from 'node:path';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { type NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { PROJECT_ROOT } from '../infra/paths';
 
