@@ -1,6 +1,6 @@
 /**
- * Follows a run as it happens: polls the `state` query and prints each new step, tool
- * call and breakpoint once, until the run ends.
+ * Follows a run as it happens: polls the `state` query and prints each finished tool
+ * call (with its step) and each breakpoint once, until the run ends.
  */
 import type { AgentRunResult, AgentRunState } from '../shared/run-types';
 import type { AgentClient } from './agent-client';
@@ -15,7 +15,6 @@ export interface WatchOptions {
 export async function watchRun(client: AgentClient, id: string, write: (line: string) => void, opts: WatchOptions = {}): Promise<AgentRunResult> {
   const seen = new Set<string>();
   const asked = new Set<string>();
-  let step = 0;
   let done = false;
   const result = client.result(id).finally(() => {
     done = true;
@@ -26,10 +25,6 @@ export async function watchRun(client: AgentClient, id: string, write: (line: st
       s = await client.state(id);
     } catch {
       return; // the run may not have had its first task yet, or just closed
-    }
-    if (s.step > step) {
-      for (let n = step + 1; n <= s.step; n++) write(`• step ${n}: model ${s.model}`);
-      step = s.step;
     }
     for (const r of s.toolCalls) {
       const key = `${r.callId}:${r.status}`;

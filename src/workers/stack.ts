@@ -4,7 +4,7 @@
  * asked, the agents worker. Used by `durable-agents dev`, `demo` and `worker`.
  */
 import path from 'node:path';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { AgentDefinition } from '../agents/define-agent';
 import { AgentRegistry } from '../agents/registry';
 import type { Config } from '../infra/config';
@@ -36,9 +36,20 @@ export interface StackOptions {
   withWorker: boolean;
 }
 
+/** The SDK logs worker state changes at INFO; keep its output to warnings unless LOG_LEVEL asks. */
+function quietSdkLogs(): void {
+  const level = process.env.LOG_LEVEL === 'debug' ? 'DEBUG' : process.env.LOG_LEVEL === 'info' ? 'INFO' : 'WARN';
+  try {
+    Runtime.install({ logger: new DefaultLogger(level) });
+  } catch {
+    // Already installed (e.g. by an embedding application): keep its logger.
+  }
+}
+
 export async function startStack({ config, log, agents: defs, withWorker }: StackOptions): Promise<Stack> {
   // Validate agents before starting servers: a broken definition should fail fast.
   const agents = new AgentRegistry(defs, { modelOverride: config.DURABLE_AGENTS_MODEL });
+  quietSdkLogs();
   let dev: DevServer | undefined;
   let db: Database | undefined;
   let connection: NativeConnection | undefined;
@@ -82,10 +93,15 @@ export async function startStack({ config, log, agents: defs, withWorker }: Stac
       workerDone,
       async shutdown() {
         if (worker && worker.getState() === 'RUNNING') worker.shutdown();
-        await workerDone?.catch(() => undefined);
-        await started.connection?.close();
-        await started.db.shutdown();
-        await started.dev?.shutdown();
+        // Each step runs even if an earlier one failed: a dev server must never be orphaned.
+        const steps = [() => workerDone, () => started.connection?.close(), () => started.db.shutdown(), () => started.dev?.shutdown()];
+        for (const step of steps) {
+          try {
+            await step();
+          } catch (err) {
+            log.warn('shutdown step failed', { error: (err as Error).message });
+          }
+        }
       },
     };
   } catch (err) {
