@@ -5,21 +5,14 @@
  * history from the start: a non-deterministic change fails here.
  */
 import { WorkflowFailedError } from '@temporalio/client';
-import { ScriptedProvider, type ScriptedTurn } from '../../src/models/scripted';
 import { FailureType } from '../../src/shared/failures';
 import { testAgent } from '../fixtures/test-agents';
 import { startHarness, type Harness } from '../support/harness';
+import { scriptedByTask } from '../support/scripted-by-task';
 import { activitySummaries, historyOf } from '../support/history';
 
 let h: Harness;
-const scripts = new Map<string, ScriptedTurn[]>();
-// One provider for the file; each run's script is chosen by the task text.
-const model = new ScriptedProvider((req) => {
-  const task = req.messages.find((m) => m.role === 'user')?.content ?? '';
-  const turns = scripts.get(task);
-  const assistantTurns = req.messages.filter((m) => m.role === 'assistant').length;
-  return turns?.[assistantTurns];
-});
+const { model, scripts } = scriptedByTask();
 
 beforeAll(async () => {
   h = await startHarness({ agents: [testAgent('tester', 'scripted:test')], providers: [model], maxCachedWorkflows: 0 });

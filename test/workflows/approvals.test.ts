@@ -4,18 +4,14 @@
  * an approval quoting different arguments is refused.
  */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { ScriptedProvider, type ScriptedTurn } from '../../src/models/scripted';
 import type { AgentRunState } from '../../src/shared/run-types';
 import { argsHash } from '../../src/tools/args-hash';
 import { testAgent } from '../fixtures/test-agents';
 import { startHarness, type Harness } from '../support/harness';
+import { scriptedByTask } from '../support/scripted-by-task';
 
 let h: Harness;
-const scripts = new Map<string, ScriptedTurn[]>();
-const model = new ScriptedProvider((req) => {
-  const task = req.messages.find((m) => m.role === 'user')?.content ?? '';
-  return scripts.get(task)?.[req.messages.filter((m) => m.role === 'assistant').length];
-});
+const { model, scripts } = scriptedByTask();
 
 beforeAll(async () => {
   h = await startHarness({
