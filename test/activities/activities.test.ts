@@ -7,6 +7,7 @@ import { context, trace, type Span, type SpanOptions, type Tracer, type TracerPr
 import { MockActivityEnvironment } from '@temporalio/testing';
 import pg from 'pg';
 import { createActivities } from '../../src/activities';
+import type { CallModelInput, CallModelResult } from '../../src/activities/model';
 import { AgentRegistry } from '../../src/agents/registry';
 import { createLogger } from '../../src/infra/logger';
 import { createModelProviders } from '../../src/models/registry';
@@ -63,7 +64,8 @@ const activities = () => createActivities({ db: pool, providers: createModelProv
 
 test('callModel normalizes, checks tool calls and records a chat span with token usage', async () => {
   const env = new MockActivityEnvironment();
-  const res = await env.run(activities().callModel, { agent: 'unit', model: 'scripted:unit', messages: [{ role: 'user', content: 'hi' }], temperature: 0, step: 1 });
+  const input: CallModelInput = { agent: 'unit', model: 'scripted:unit', messages: [{ role: 'user', content: 'hi' }], temperature: 0, step: 1 };
+  const res = (await env.run(activities().callModel, input)) as CallModelResult;
   expect(res.usage).toEqual({ inputTokens: 11, outputTokens: 7 });
   expect(res.plans).toEqual([
     expect.objectContaining({ callId: 'c1', status: 'ready', args: { q: 'x' } }),

@@ -1,0 +1,87 @@
+/**
+ * Budget limits as people configure them: per tenant, per agent within a tenant, and a
+ * per-run cap. Validated by zod at start-up; a bad value names its field path.
+ */
+import { z } from 'zod';
+import { ConfigError } from '../../infra/config';
+
+/** Thrown for invalid policy configuration; `fields` are the offending paths, e.g. `tenants.acme.dailyUsd`. */
+export class PolicyConfigError extends ConfigError {
+  constructor(
+    what: string,
+    readonly fields: string[],
+    details: string[],
+  ) {
+    super(`invalid ${what} config: ${details.join('; ')}`);
+  }
+}
+
+/**
+ * Parses `input` with `schema`, or throws a {@link PolicyConfigError} naming every bad field.
+ * Shared by the budget, cache and router configs so all three report errors alike.
+ */
+export function parsePolicyConfig<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const fields: string[] = [];
+  const details: string[] = [];
+  for (const issue of parsed.error.issues) {
+    // An unknown key is reported on its parent; name the key itself, which is what is wrong.
+    const paths = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
+    for (const p of paths) {
+      const field = formatPath(p) || '(root)';
+      fields.push(field);
+      details.push(`${field}: ${issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message}`);
+    }
+  }
+  throw new PolicyConfigError(what, fields, details);
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, part) => {
+    if (typeof part === 'number') return `${out}[${part}]`;
+    return out === '' ? String(part) : `${out}.${String(part)}`;
+  }, '');
+}
+
+const usd = z.number().finite().nonnegative();
+const tokens = z.number().int().nonnegative();
+
+/** Limits of one scope; every field is optional and absent means unlimited. */
+export const BudgetLimitsSchema = z
+  .object({
+    dailyUsd: usd.optional(),
+    monthlyUsd: usd.optional(),
+    dailyTokens: tokens.optional(),
+    monthlyTokens: tokens.optional(),
+    /** Cap on one run (one workflow id) of this tenant or agent. */
+    runCapUsd: usd.optional(),
+    runCapTokens: tokens.optional(),
+  })
+  .strict();
+
+/** A tenant's limits, plus limits of its agents by agent name. */
+export const TenantBudgetSchema = BudgetLimitsSchema.extend({
+  agents: z.record(z.string().min(1), BudgetLimitsSchema).optional(),
+}).strict();
+
+/** The whole budget configuration. Tenants not listed have no limits except {@link BudgetConfig.defaultRunCapUsd}. */
+export const BudgetConfigSchema = z
+  .object({
+    tenants: z.record(z.string().min(1), TenantBudgetSchema).default({}),
+    /** Run cap for runs whose tenant and agent set none. */
+    defaultRunCapUsd: usd.optional(),
+    defaultRunCapTokens: tokens.optional(),
+  })
+  .strict();
+
+export type BudgetLimits = z.output<typeof BudgetLimitsSchema>;
+export type TenantBudget = z.output<typeof TenantBudgetSchema>;
+export type BudgetConfig = z.output<typeof BudgetConfigSchema>;
+/** What callers may write: defaults not yet applied. */
+export type BudgetConfigInput = z.input<typeof BudgetConfigSchema>;
+
+/** Validates a budget configuration; throws a {@link PolicyConfigError} naming the bad field. */
+export function parseBudgetConfig(input: unknown): BudgetConfig {
+  return parsePolicyConfig(BudgetConfigSchema, input, 'budget');
+}

@@ -1,0 +1,45 @@
+/**
+ * The most a model call can cost, for the reservation taken before the call. Input is
+ * estimated from the request text; output is bounded by `maxTokens`.
+ */
+import { costOf, estimateTokens, type PriceTable } from '../../models/pricing';
+import type { ChatMessage, ToolSchema } from '../../shared/messages';
+
+/** Assumed output bound when a request sets no `maxTokens`. */
+export const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
+
+/** What a reservation holds: USD and total tokens. `priced: false` means the model's price is unknown and `usd` is 0. */
+export interface CostEstimate {
+  usd: number;
+  tokens: number;
+  priced: boolean;
+}
+
+/** The parts of a request that decide its worst-case cost. */
+export interface EstimableRequest {
+  messages: readonly ChatMessage[];
+  tools?: readonly ToolSchema[];
+  maxTokens?: number;
+}
+
+/** Worst-case cost of `request` on `modelRef` (`<provider>:<model>`). */
+export function estimateCallCost(
+  modelRef: string,
+  request: EstimableRequest,
+  options: { defaultMaxTokens?: number; prices?: PriceTable } = {},
+): CostEstimate {
+  const inputTokens = estimateTokens(JSON.stringify(request.messages)) + estimateTokens(JSON.stringify(request.tools ?? []));
+  const outputTokens = request.maxTokens ?? options.defaultMaxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
+  const { usd, priced } = costOf(modelRef, { inputTokens, outputTokens }, options.prices);
+  return { usd, tokens: inputTokens + outputTokens, priced };
+}
+
+/** The worst case over a fallback chain: the reservation must cover whichever model ends up answering. */
+export function estimateChainCost(chain: readonly string[], request: EstimableRequest, options?: { defaultMaxTokens?: number; prices?: PriceTable }): CostEstimate {
+  let worst: CostEstimate = { usd: 0, tokens: 0, priced: true };
+  for (const ref of chain) {
+    const e = estimateCallCost(ref, request, options);
+    worst = { usd: Math.max(worst.usd, e.usd), tokens: Math.max(worst.tokens, e.tokens), priced: worst.priced && e.priced };
+  }
+  return worst;
+}

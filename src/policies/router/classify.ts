@@ -1,0 +1,33 @@
+/**
+ * What the router needs to know about a failed model call, from the one classifier the
+ * activity layer uses too (src/models/errors.ts), so both agree on what is retryable.
+ */
+import { classifyProviderError } from '../../models/errors';
+
+/** A failure as the router sees it. */
+export interface ClassifiedError {
+  /** 429, 5xx, overload, timeouts, connection errors: try the next model. Others end the call. */
+  retryable: boolean;
+  /** Failure type, e.g. `ModelInvocationError.RateLimit`. */
+  type: string;
+  message: string;
+  /** The provider's retry-after, if it sent one. */
+  retryAfterMs?: number;
+  /** What to throw when the call cannot go on: the classified failure itself. */
+  error: unknown;
+}
+
+export type ErrorClassifier = (err: unknown, provider: string) => ClassifiedError;
+
+/** The default classifier: `classifyProviderError`, read into plain fields. */
+export const classifyForRouting: ErrorClassifier = (err, provider) => {
+  const failure = classifyProviderError(err, provider);
+  const delay = failure.nextRetryDelay;
+  return {
+    retryable: !failure.nonRetryable,
+    type: failure.type ?? 'Error',
+    message: failure.message,
+    ...(typeof delay === 'number' ? { retryAfterMs: delay } : {}),
+    error: failure,
+  };
+};
