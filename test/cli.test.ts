@@ -40,7 +40,7 @@ describe('bad input', () => {
     expectOneLineError(await cli(['run', 'research', '   ']), 2, /^durable-agents: input is empty/);
   });
   test('unknown agent', async () => {
-    expectOneLineError(await cli(['run', 'nobody', 'hello']), 2, /^durable-agents: unknown agent "nobody" \(known: research, support\)\n$/);
+    expectOneLineError(await cli(['run', 'nobody', 'hello']), 2, /^durable-agents: unknown agent "nobody" \(known: content-planner, content-reviewer, knowledge, plain-writer, quality-review, research, section-writer, support, triage-router\)\n$/);
   });
   test('malformed run id', async () => {
     expectOneLineError(await cli(['status', 'not a valid id!']), 2, /^durable-agents: malformed run id "not a valid id!"/);
@@ -111,7 +111,9 @@ describe('happy paths', () => {
     expect(approved.code).toBe(0);
     expect(approved.stdout).toContain('approved refund_payment');
     const result = await h.agents.result(id);
-    expect(result.answer).toMatch(/sent to dana@example\.com/);
+    // The output guardrails redact the address before the answer leaves the worker.
+    expect(result.answer).toMatch(/sent to \[REDACTED:email\]/);
+    expect((await h.agents.state(id)).policyEvents).toContainEqual(expect.objectContaining({ kind: 'guardrail', detail: expect.stringMatching(/^output: redact \(email/) }));
     const { rows } = await h.pool.query("SELECT status FROM refunds WHERE idempotency_key LIKE $1", [`${id}/%`]);
     expect(rows).toEqual([{ status: 'issued' }]);
   });

@@ -6,7 +6,11 @@ import type pg from 'pg';
 import type { AgentRegistry } from '../agents/registry';
 import type { Logger } from '../infra/logger';
 import type { ModelProviders } from '../models/registry';
+import type { Policies } from '../policies';
 import { createAgentActivities } from './agent';
+import { createBatchActivities } from './batch';
+import { createFlowActivities } from './flows';
+import { createHousekeepingActivities } from './housekeeping';
 import { createModelActivities } from './model';
 import { createToolActivities } from './tools';
 
@@ -15,6 +19,7 @@ export interface ActivityDeps {
   providers: ModelProviders;
   agents: AgentRegistry;
   log: Logger;
+  policies: Policies;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -22,6 +27,9 @@ export function createActivities(deps: ActivityDeps) {
     ...createAgentActivities(deps),
     ...createModelActivities(deps),
     ...createToolActivities(deps),
+    ...createBatchActivities(deps),
+    ...createFlowActivities(deps),
+    ...createHousekeepingActivities(deps),
   };
 }
 

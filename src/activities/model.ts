@@ -1,18 +1,24 @@
 /**
- * One model step: call the agent's model through its provider, normalize the answer,
- * price it, and check the tool calls it asks for.
+ * One model step: guardrails on the input, the response cache, a budget reservation,
+ * the router (the agent's model, then its fallbacks), guardrails on the output, the
+ * budget commit, and the tool calls checked against schemas and access rules. Every
+ * policy decision is returned, so it lands in the run's history.
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { withSpan } from '../infra/telemetry';
-import { classifyProviderError } from '../models/errors';
 import { costOf } from '../models/pricing';
 import { parseModelRef } from '../models/types';
-import type { AssistantMessage, ChatMessage, FinishReason, Usage } from '../shared/messages';
+import { BudgetExceededError, estimateChainCost } from '../policies/budget';
+import { cachePolicyFor } from '../policies/cache';
+import { checkToolCall } from '../policies/guardrails';
 import { FailureType } from '../shared/failures';
+import { ZERO_USAGE, type AssistantMessage, type ChatMessage, type FinishReason, type Usage } from '../shared/messages';
+import type { CacheOutcome, PolicyEvent } from '../shared/policy-events';
 import type { ToolCallPlan } from '../shared/tool-plan';
 import { planToolCalls } from '../tools/plan';
 import type { ActivityDeps } from './index';
+import { alertEvents, guardInput, guardOutput, logPolicyEvents, toPolicyFailure } from './model-policies';
 
 export interface CallModelInput {
   agent: string;
@@ -20,6 +26,13 @@ export interface CallModelInput {
   messages: ChatMessage[];
   temperature: number;
   step: number;
+  tenantId: string;
+  /** The caller's role within the tenant, for tool allowlists. */
+  role?: string;
+  /** The agent's own cap per run; tightens the configured cap. */
+  runCapUsd?: number;
+  /** A cap a person set for this run (the `raiseBudget` update); replaces the configured cap. */
+  runCapRaisedUsd?: number;
 }
 
 export interface CallModelResult {
@@ -29,47 +42,88 @@ export interface CallModelResult {
   model: string;
   finishReason: FinishReason;
   plans: ToolCallPlan[];
+  // The three below are optional because results recorded before policies existed lack them
+  // and a replaying workflow reads those from history.
+  cache?: CacheOutcome;
+  events?: PolicyEvent[];
+  /** User messages the input guardrails redacted; the workflow keeps these versions. */
+  redactions?: Array<{ index: number; content: string }>;
 }
 
-export function createModelActivities({ providers, agents }: Pick<ActivityDeps, 'providers' | 'agents'>) {
+export function createModelActivities({ agents, policies, log }: Pick<ActivityDeps, 'agents' | 'policies' | 'log'>) {
   return {
     async callModel(input: CallModelInput): Promise<CallModelResult> {
       const spec = agents.spec(input.agent);
       const tools = agents.tools(input.agent);
       if (!spec || !tools) throw ApplicationFailure.nonRetryable(`unknown agent "${input.agent}"`, FailureType.UnknownAgent);
+      const info = Context.current().info;
+      const who = { agent: input.agent, tenantId: input.tenantId, ...(input.role ? { role: input.role } : {}) };
+      const guardrails = policies.guardrails.for(input.agent, input.tenantId);
       const { provider: providerName, model } = parseModelRef(input.model);
-      const provider = providers.get(providerName);
-      const attrs = {
-        'gen_ai.operation.name': 'chat',
-        'gen_ai.provider.name': providerName,
-        'gen_ai.request.model': model,
-        'gen_ai.request.temperature': input.temperature,
-        'gen_ai.agent.name': input.agent,
-      };
+      const attrs = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': providerName, 'gen_ai.request.model': model, 'gen_ai.request.temperature': input.temperature, 'gen_ai.agent.name': input.agent };
+
       return withSpan(`chat ${model}`, attrs, async (span) => {
-        let response;
-        try {
-          response = await provider.complete(
-            { model, messages: input.messages, tools: spec.tools.map(({ name, description, parameters }) => ({ name, description, parameters })), temperature: input.temperature },
-            { signal: Context.current().cancellationSignal },
-          );
-        } catch (err) {
-          throw classifyProviderError(err, providerName);
+        // 1. Input guardrails: nothing blocked ever reaches a provider.
+        const guarded = guardInput(input.messages, guardrails, who);
+        const events: PolicyEvent[] = [...guarded.events];
+        const toolSchemas = spec.tools.map(({ name, description, parameters }) => ({ name, description, parameters }));
+        const request = { model, messages: guarded.sent, tools: toolSchemas, temperature: input.temperature };
+
+        // 2. Cache: deterministic requests only, scoped by tenant; a hit costs nothing.
+        const cachePolicy = cachePolicyFor(policies.cacheConfig, who);
+        const key = cachePolicy.enabled ? policies.responses.key({ provider: providerName, ...request }, input.tenantId, cachePolicy) : undefined;
+        const hit = key ? await policies.responses.get(input.tenantId, key) : undefined;
+        let response = hit?.value;
+        let costUsd = 0;
+        if (hit) {
+          events.push({ kind: 'cache_hit', detail: `response served from ${hit.level}` });
+        } else {
+          // 3. Budget: reserve the worst case of the chain, idempotent per attempt.
+          const chain = [input.model, ...spec.fallbackModels];
+          const call = { workflowId: info.workflowExecution!.workflowId, activityId: info.activityId, attempt: info.attempt, tenantId: input.tenantId, agent: input.agent, ...(input.runCapUsd !== undefined ? { runCapUsd: input.runCapUsd } : {}), ...(input.runCapRaisedUsd !== undefined ? { runCapRaisedUsd: input.runCapRaisedUsd } : {}) };
+          try {
+            await policies.budget.reserve(call, estimateChainCost(chain, request));
+            // 4. Route: the agent's model, then its fallbacks, past open breakers and rate limits.
+            const routed = await policies.router.complete(request, { tenantId: input.tenantId, agent: input.agent, chain, signal: Context.current().cancellationSignal });
+            for (const a of routed.attempts) if (a.outcome !== 'ok') events.push({ kind: 'fallback', detail: `${a.modelRef} ${a.outcome}${a.reason ? ` (${a.reason})` : ''}${a.error ? `: ${a.error.message}` : ''}` });
+            response = routed.response;
+            costUsd = costOf(response.model, response.usage).usd;
+            // 5. Commit the actual cost; a retried attempt is charged once.
+            const committed = await policies.budget.commit(call, { usd: costUsd, tokens: response.usage.inputTokens + response.usage.outputTokens });
+            events.push(...alertEvents(committed.alerts));
+          } catch (err) {
+            await policies.budget.release(call).catch(() => undefined);
+            if (err instanceof BudgetExceededError) logPolicyEvents(log, info.workflowExecution ?? {}, [{ kind: 'budget_exceeded', detail: err.message }]);
+            throw toPolicyFailure(err);
+          }
+          if (key) await policies.responses.set(input.tenantId, key, response, { ttlSeconds: cachePolicy.ttlSeconds });
         }
+
+        // 6. Output guardrails: leaks redacted, blocked text withheld.
+        const out = guardOutput(response!.message.content, guardrails, { ...who, systemPrompt: spec.instructions });
+        events.push(...out.events);
+        const message: AssistantMessage = { ...response!.message, content: out.content };
+        logPolicyEvents(log, info.workflowExecution ?? {}, events);
         span.setAttributes({
-          'gen_ai.response.model': response.model,
-          'gen_ai.usage.input_tokens': response.usage.inputTokens,
-          'gen_ai.usage.output_tokens': response.usage.outputTokens,
-          'gen_ai.response.finish_reasons': [response.finishReason],
+          'gen_ai.response.model': response!.model,
+          'gen_ai.usage.input_tokens': response!.usage.inputTokens,
+          'gen_ai.usage.output_tokens': response!.usage.outputTokens,
+          'gen_ai.response.finish_reasons': [response!.finishReason],
+          'durable_agents.cache': hit ? hit.level : key ? 'miss' : 'bypass',
         });
-        const toolNames = spec.tools.map((t) => t.name);
+        // 7. Tool calls: schema, approval rules, and who may run what.
+        const access = (tool: string, args: unknown) => checkToolCall({ tool, args }, guardrails.tools, who);
         return {
-          message: response.message,
-          usage: response.usage,
-          costUsd: costOf(response.model, response.usage).usd,
-          model: response.model,
-          finishReason: response.finishReason,
-          plans: planToolCalls(response.message.toolCalls ?? [], tools, toolNames),
+          message,
+          // A cache hit consumed no tokens.
+          usage: hit ? ZERO_USAGE : response!.usage,
+          costUsd,
+          model: response!.model,
+          finishReason: response!.finishReason,
+          plans: planToolCalls(message.toolCalls ?? [], tools, spec.tools.map((t) => t.name), access),
+          cache: hit ? hit.level : key ? 'miss' : 'bypass',
+          events,
+          redactions: guarded.redactions,
         };
       });
     },

@@ -8,9 +8,13 @@ import type pg from 'pg';
 import { withSpan } from '../infra/telemetry';
 import { FailureType } from '../shared/failures';
 import type { ToolOutcome } from '../shared/tool-plan';
+import type { PolicyEvent } from '../shared/policy-events';
+import { cachePolicyFor, isCacheableTool } from '../policies/cache';
+import { CircuitOpenError, toolBreaker } from '../policies/router';
 import { ToolError, type AnyTool, type ToolContext } from '../tools/define-tool';
 import { runOnce } from '../tools/effects';
 import type { ActivityDeps } from './index';
+import { guardToolResult, logPolicyEvents } from './model-policies';
 
 export interface RunToolInput {
   agent: string;
@@ -42,26 +46,70 @@ function toolContext(db: pg.Pool, input: RunToolInput, kind: 'execute' | 'compen
   };
 }
 
-export function createToolActivities({ db, agents }: Pick<ActivityDeps, 'db' | 'agents'>) {
+export function createToolActivities({ db, agents, policies, log }: Pick<ActivityDeps, 'db' | 'agents' | 'policies' | 'log'>) {
   const lookup = (agent: string, name: string): AnyTool => {
     const tool = agents.tools(agent)?.get(name);
     if (!tool) throw ApplicationFailure.nonRetryable(`agent "${agent}" has no tool "${name}"`, FailureType.ToolFailed);
     return tool;
   };
 
+  /** The tool itself, behind its circuit breaker; only unexplained failures count against the tool. */
+  async function execute(tool: AnyTool, input: RunToolInput): Promise<unknown> {
+    try {
+      return await policies.router.breakers.run(
+        toolBreaker(input.tool),
+        async () => (await tool.execute(input.args, toolContext(db, input, 'execute'))) ?? null,
+        (err) => !(err instanceof ToolError),
+      );
+    } catch (err) {
+      if (err instanceof CircuitOpenError) {
+        throw ApplicationFailure.create({ type: FailureType.CircuitOpen, message: err.message, nextRetryDelay: Math.max(1000, err.retryAfterMs ?? 1000) });
+      }
+      throw err;
+    }
+  }
+
   return {
     async runTool(input: RunToolInput): Promise<ToolOutcome> {
       const tool = lookup(input.agent, input.tool);
+      const who = { agent: input.agent, tenantId: input.tenantId };
+      const cacheConfig = policies.cacheConfig;
+      const cacheable = cacheConfig.tools.enabled && isCacheableTool(tool) && cachePolicyFor(cacheConfig, who).enabled;
+      const key = cacheable ? policies.toolResults.toolKey(input.tenantId, input.tool, input.args) : undefined;
       const attrs = { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': input.tool, 'gen_ai.tool.call.id': input.callId };
-      return withSpan(`execute_tool ${input.tool}`, attrs, async () => {
-        try {
-          return { ok: true, result: (await tool.execute(input.args, toolContext(db, input, 'execute'))) ?? null };
-        } catch (err) {
-          // An expected, explained failure is for the model to handle; anything else is
-          // retried by Temporal and, if it persists, fails the run.
-          if (err instanceof ToolError) return { ok: false, error: err.message };
-          throw err;
+      return withSpan(`execute_tool ${input.tool}`, attrs, async (span) => {
+        const events: PolicyEvent[] = [];
+        const hit = key ? await policies.toolResults.get(input.tenantId, key) : undefined;
+        let result: unknown;
+        if (hit) {
+          result = hit.value;
+          events.push({ kind: 'cache_hit', detail: `${input.tool} result served from ${hit.level}` });
+        } else {
+          try {
+            result = await execute(tool, input);
+          } catch (err) {
+            // An expected, explained failure is for the model to handle; anything else is
+            // retried by Temporal and, if it persists, fails the run.
+            if (err instanceof ToolError) return { ok: false, error: err.message };
+            throw err;
+          }
+          if (key) await policies.toolResults.set(input.tenantId, key, result, { ttlSeconds: cacheConfig.tools.ttlSeconds });
         }
+        span.setAttribute('durable_agents.cache', hit ? hit.level : key ? 'miss' : 'bypass');
+
+        // Tool output is untrusted input to the next model call: check it before it gets there.
+        const text = typeof result === 'string' ? result : JSON.stringify(result);
+        const guarded = guardToolResult(text, policies.guardrails.for(input.agent, input.tenantId), who);
+        if (guarded.event) events.push(guarded.event);
+        logPolicyEvents(log, Context.current().info.workflowExecution ?? {}, events);
+        if (guarded.action === 'block') return { ok: false, error: `tool output withheld by guardrails (${guarded.summary})`, events };
+        return {
+          ok: true,
+          result,
+          ...(guarded.action === 'redact' ? { redacted: guarded.text } : {}),
+          ...(hit ? { cached: hit.level } : {}),
+          ...(events.length ? { events } : {}),
+        };
       });
     },
 

@@ -2,7 +2,7 @@
  * An agent is data: instructions, tools, a model and limits. Agents are registered with
  * the worker by name; runs refer to them by that name.
  */
-import type { ApprovalTimeoutOutcome } from '../shared/agent-spec';
+import type { ApprovalTimeoutOutcome, BudgetExceededPolicy } from '../shared/agent-spec';
 import type { Playbook } from '../models/local';
 import type { AnyTool } from '../tools/define-tool';
 
@@ -24,6 +24,18 @@ export interface AgentDefinition {
     /** What a timed-out approval means (default "reject"). */
     onTimeout?: ApprovalTimeoutOutcome;
   };
+  /**
+   * Agents this one may hand its conversation to. Each becomes a tool
+   * `transfer_to_<agent>` (dashes as underscores) the model can call with a reason.
+   */
+  handoffs?: string[];
+  /** Models tried after `model` when it is rate-limited, failing or its breaker is open. */
+  fallbackModels?: string[];
+  /**
+   * When a model call would exceed a budget: `stop` with the answer so far (default),
+   * `downgrade` to `downgradeTo` and go on, or `pause` until a person raises the limit.
+   */
+  budget?: { onExceeded?: BudgetExceededPolicy; downgradeTo?: string; runCapUsd?: number };
   /** Rules the deterministic local provider follows for this agent (model `local:<name>`). */
   localPlaybook?: Playbook;
 }

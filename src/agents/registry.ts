@@ -7,6 +7,7 @@ import type { Playbook } from '../models/local';
 import { parseModelRef } from '../models/types';
 import { ToolRegistry } from '../tools/registry';
 import type { AgentDefinition } from './define-agent';
+import { handoffTool } from './handoff-tools';
 
 const AGENT_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 const DURATION = /^\d+(\.\d+)?\s*(ms|s|m|h|d)$/;
@@ -30,10 +31,10 @@ export class AgentRegistry {
   private readonly agents = new Map<string, Entry>();
 
   constructor(defs: AgentDefinition[], private readonly options: AgentRegistryOptions = {}) {
-    for (const d of defs) this.add(d);
+    for (const d of defs) this.add(d, defs);
   }
 
-  private add(def: AgentDefinition): void {
+  private add(def: AgentDefinition, all: AgentDefinition[]): void {
     const where = `agent "${def.name}"`;
     if (!AGENT_NAME.test(def.name)) throw new InvalidAgentError(`${where}: name must be lower-case letters, digits and dashes`);
     if (this.agents.has(def.name)) throw new InvalidAgentError(`${where} is registered twice`);
@@ -47,9 +48,23 @@ export class AgentRegistry {
     } catch (err) {
       throw new InvalidAgentError(`${where}: ${(err as Error).message}`);
     }
+    const handoffs = (def.handoffs ?? []).map((name) => {
+      const target = all.find((a) => a.name === name);
+      if (!target) throw new InvalidAgentError(`${where}: handoff to unknown agent "${name}"`);
+      if (name === def.name) throw new InvalidAgentError(`${where}: cannot hand off to itself`);
+      return { name, tool: handoffTool(target) };
+    });
+    for (const ref of [...(def.fallbackModels ?? []), ...(def.budget?.downgradeTo ? [def.budget.downgradeTo] : [])]) {
+      try {
+        parseModelRef(ref);
+      } catch (err) {
+        throw new InvalidAgentError(`${where}: ${(err as Error).message}`);
+      }
+    }
+    if (def.budget?.onExceeded === 'downgrade' && !def.budget.downgradeTo) throw new InvalidAgentError(`${where}: budget.onExceeded "downgrade" needs budget.downgradeTo`);
     let tools: ToolRegistry;
     try {
-      tools = new ToolRegistry(def.tools);
+      tools = new ToolRegistry([...def.tools, ...handoffs.map((h) => h.tool)]);
     } catch (err) {
       throw new InvalidAgentError(`${where}: ${(err as Error).message}`);
     }
@@ -60,8 +75,10 @@ export class AgentRegistry {
       model,
       maxSteps,
       temperature: def.temperature ?? 0,
-      tools: def.tools.map((t) => tools.spec(t.name)!),
+      tools: [...def.tools.map((t) => tools.spec(t.name)!), ...handoffs.map((h) => ({ ...tools.spec(h.tool.name)!, handoff: h.name }))],
       approval: { timeout, onTimeout: def.approval?.onTimeout ?? 'reject' },
+      fallbackModels: def.fallbackModels ?? [],
+      budget: { onExceeded: def.budget?.onExceeded ?? 'stop', ...(def.budget?.downgradeTo ? { downgradeTo: def.budget.downgradeTo } : {}), ...(def.budget?.runCapUsd !== undefined ? { runCapUsd: def.budget.runCapUsd } : {}) },
     };
     this.agents.set(def.name, { def, spec, tools });
   }

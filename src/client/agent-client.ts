@@ -6,10 +6,10 @@ import { Client, Connection, WorkflowIdReusePolicy, type WorkflowHandle } from '
 import { loadConfig, type Config } from '../infra/config';
 import { temporalConnectionOptions } from '../infra/connection';
 import type { AgentSummary } from '../shared/agent-spec';
-import type { AgentRunInput, AgentRunResult, AgentRunState, RunStatus } from '../shared/run-types';
+import type { AgentRunInput, AgentRunResult, AgentRunState, RaiseBudgetInput, RunStatus } from '../shared/run-types';
 import { AgentNameKey, AgentStatusKey, CostUsdKey, TenantIdKey } from '../shared/search-attributes';
 import { randomUUID } from 'node:crypto';
-import { AGENT_CATALOG_WORKFLOW, AGENT_RUN_WORKFLOW, approveUpdate, rejectUpdate, stateQuery } from '../workflows/definitions';
+import { AGENT_CATALOG_WORKFLOW, AGENT_RUN_WORKFLOW, approveUpdate, raiseBudgetUpdate, rejectUpdate, stateQuery } from '../workflows/definitions';
 import { assertRunId, assertTenantId, InvalidInputError, newRunId } from './ids';
 
 export interface StartOptions {
@@ -95,6 +95,11 @@ export class AgentClient {
   }
 
   /** Requests cancellation; the run undoes its compensable tool calls before it ends. */
+  /** Resumes a run its budget policy paused; `runCapUsd` replaces the run's configured cap. */
+  raiseBudget(id: string, input: RaiseBudgetInput = {}) {
+    return this.handle(id).executeUpdate(raiseBudgetUpdate, { args: [input] });
+  }
+
   async cancel(id: string): Promise<void> {
     await this.handle(id).cancel();
   }

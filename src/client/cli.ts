@@ -7,8 +7,11 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../infra/config';
 import type * as DevCommands from '../workers/dev';
 import type { AgentClient } from './agent-client';
-import { agentsCommand, approveCommand, cancelCommand, connect, listCommand, rejectCommand, runCommand, statusCommand, type Out } from './commands';
+import { batchMain } from './batch-commands';
+import { agentsCommand, approveCommand, cancelCommand, connect, listCommand, raiseBudgetCommand, rejectCommand, runCommand, statusCommand, type Out } from './commands';
 import { describeError, UsageError } from './errors';
+import { flowCommand, FLOW_USAGE } from './flow-commands';
+import { guardCommand } from './guard-command';
 
 const USAGE = `usage: durable-agents <command> [options]
 
@@ -21,8 +24,13 @@ const USAGE = `usage: durable-agents <command> [options]
   cancel <id>                      cancel a run (its compensations run first)
   list                             list runs [--agent A] [--status S] [--tenant T] [--limit N]
   agents                           list the agents the workers serve
+  raise-budget <id> [--run-cap USD]  resume a run paused by its budget policy (optionally with a new cap for the run)
+  guard [--agent A] [--tenant T] [--role R]  check JSONL {"id","text","direction"} on stdin with the guardrails
+  batch start|status|cancel        run an agent over many inputs    (durable-agents batch --help)
+  schedule create|list|describe|pause|unpause|trigger|backfill|delete   Temporal Schedules for batches, flows, housekeeping
+${FLOW_USAGE}
 
-Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TASK_QUEUE, DATABASE_URL, OPENAI_API_KEY, ANTHROPIC_API_KEY (see README).`;
+Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TASK_QUEUE, DATABASE_URL, POLICY_CONFIG, OPENAI_API_KEY, ANTHROPIC_API_KEY (see README).`;
 
 const OPTIONS = {
   tenant: { type: 'string' },
@@ -34,6 +42,8 @@ const OPTIONS = {
   agent: { type: 'string' },
   status: { type: 'string' },
   limit: { type: 'string' },
+  'run-cap': { type: 'string' },
+  role: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -44,12 +54,21 @@ function positiveInt(name: string, v: string | undefined): number | undefined {
   return n;
 }
 
+function positiveNumber(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a positive number, not "${v}"`);
+  return n;
+}
+
 function need(args: string[], count: number, shape: string): string[] {
   if (args.length !== count) throw new UsageError(`expected: durable-agents ${shape}`);
   return args;
 }
 
 export async function main(argv: string[], out: Out = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
+  // batch and schedule parse their own options (batch-commands.ts).
+  if (argv[0] === 'batch' || argv[0] === 'schedule') return batchMain(argv, out);
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
@@ -70,6 +89,12 @@ export async function main(argv: string[], out: Out = (l) => process.stdout.writ
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const dev = require('../workers/dev') as typeof DevCommands;
     return command === 'dev' ? dev.devCommand(config, out) : dev.demoCommand(config, out);
+  }
+
+  if (command === 'guard') {
+    need(args, 0, 'guard [--agent A] [--tenant T] [--role R] < input.jsonl');
+    const err: Out = (l) => process.stderr.write(`${l}\n`);
+    return guardCommand(config, { agent: o.agent, tenant: o.tenant, role: o.role }, { input: process.stdin, output: process.stdout, err });
   }
 
   const withClient = async (fn: (c: AgentClient) => Promise<number>): Promise<number> => {
@@ -101,9 +126,15 @@ export async function main(argv: string[], out: Out = (l) => process.stdout.writ
     case 'list':
       need(args, 0, 'list [--agent A] [--status S] [--tenant T] [--limit N]');
       return withClient((c) => listCommand(c, { agent: o.agent, status: o.status, tenant: o.tenant, limit: positiveInt('limit', o.limit) }, out));
+    case 'raise-budget': {
+      const [id] = need(args, 1, 'raise-budget <id> [--run-cap USD] [--by NAME]') as [string];
+      return withClient((c) => raiseBudgetCommand(c, id, positiveNumber('run-cap', o['run-cap']), o.by, out));
+    }
     case 'agents':
       need(args, 0, 'agents');
       return withClient((c) => agentsCommand(c, out));
+    case 'flow':
+      return withClient((c) => flowCommand(c, config, args, { tenant: o.tenant, id: o.id, detach: o.detach, by: o.by }, out));
     default:
       throw new UsageError(`unknown command "${command}"\n${USAGE}`);
   }

@@ -9,7 +9,7 @@ import { watchRun } from './watch';
 
 export type Out = (line: string) => void;
 
-const STATUSES: RunStatus[] = ['running', 'waiting_approval', 'compensating', 'completed', 'max_steps', 'failed', 'cancelled'];
+const STATUSES: RunStatus[] = ['running', 'waiting_approval', 'waiting_budget', 'compensating', 'completed', 'max_steps', 'budget_exceeded', 'failed', 'cancelled'];
 
 export async function connect(config: Config = loadConfig()): Promise<AgentClient> {
   const address = config.TEMPORAL_ADDRESS ?? `localhost:${config.TEMPORAL_PORT}`;
@@ -77,6 +77,14 @@ export async function approveCommand(client: AgentClient, id: string, callId: st
 export async function rejectCommand(client: AgentClient, id: string, callId: string, reason: string | undefined, by: string | undefined, out: Out): Promise<number> {
   await client.reject(assertRunId(id), callId, reason, by);
   out(`rejected call ${callId}${reason ? `: ${reason}` : ''}`);
+  return 0;
+}
+
+export async function raiseBudgetCommand(client: AgentClient, id: string, runCapUsd: number | undefined, by: string | undefined, out: Out): Promise<number> {
+  const state = await client.state(assertRunId(id));
+  if (!state.budgetPause) throw new InvalidInputError(`run ${id} is not paused for budget (status: ${state.status})`);
+  await client.raiseBudget(id, { ...(runCapUsd !== undefined ? { runCapUsd } : {}), ...(by ? { by } : {}) });
+  out(`resumed ${id}${runCapUsd !== undefined ? ` with a run cap of $${runCapUsd}` : ''} (paused at step ${state.budgetPause.step}: ${state.budgetPause.reason})`);
   return 0;
 }
 

@@ -1,5 +1,6 @@
 /** Human-readable output for the CLI. */
-import type { AgentRunResult, AgentRunState, PendingApproval, ToolCallRecord } from '../shared/run-types';
+import type { StepPolicyEvent } from '../shared/policy-events';
+import type { AgentRunResult, AgentRunState, BudgetPause, PendingApproval, ToolCallRecord } from '../shared/run-types';
 
 const ICON: Record<ToolCallRecord['status'], string> = {
   invalid: '✗',
@@ -29,6 +30,14 @@ export function approvalLines(id: string, p: PendingApproval): string[] {
   ];
 }
 
+export function policyLine(e: StepPolicyEvent): string {
+  return `  ◆ step ${e.step} policy ${e.kind.replace('_', ' ')}: ${e.detail}`;
+}
+
+export function budgetPauseLines(id: string, p: BudgetPause): string[] {
+  return [`  ⏸ paused for budget at step ${p.step}: ${p.reason}`, `     resume: durable-agents raise-budget ${id} [--run-cap USD]`];
+}
+
 export function usageLine(s: { usage: { inputTokens: number; outputTokens: number }; costUsd: number }): string {
   return `tokens: ${s.usage.inputTokens} in / ${s.usage.outputTokens} out   cost: $${s.costUsd.toFixed(6)}`;
 }
@@ -45,12 +54,16 @@ export function stateText(id: string, s: AgentRunState): string {
   for (const p of s.pendingApprovals) lines.push(...approvalLines(id, p));
   if (s.compensations.length) lines.push('compensations:', ...s.compensations.map((c) => `  ↺ ${c.tool} [${c.callId}] ${c.status}${c.error ? `: ${c.error}` : ''}`));
   if (s.irreversible.length) lines.push(`irreversible (not undone): ${s.irreversible.map((i) => `${i.tool} [${i.callId}]`).join(', ')}`);
+  if (s.budgetPause) lines.push(...budgetPauseLines(id, s.budgetPause));
+  if (s.policyEvents.length) lines.push('policy decisions:', ...s.policyEvents.slice(-20).map(policyLine));
+  if (s.handedOffTo) lines.push(`handed off to ${s.handedOffTo}: that run answers for this one`);
   if (s.lastError) lines.push(`last error: ${s.lastError}`);
   return lines.join('\n');
 }
 
 export function resultText(r: AgentRunResult): string {
-  return [`answer (${r.status}, ${r.steps} steps, ${modelLabel(r.model)}):`, r.answer, usageLine(r)].join('\n');
+  const via = r.handedOffTo ? `, handed off to ${r.handedOffTo}` : '';
+  return [`answer (${r.status}, ${r.steps} steps, ${modelLabel(r.model)}${via}):`, r.answer, usageLine(r)].join('\n');
 }
 
 /** Link to a run in the Temporal Web UI. */

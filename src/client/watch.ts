@@ -4,7 +4,7 @@
  */
 import type { AgentRunResult, AgentRunState } from '../shared/run-types';
 import type { AgentClient } from './agent-client';
-import { approvalLines, toolLine } from './render';
+import { approvalLines, budgetPauseLines, policyLine, toolLine } from './render';
 
 export interface WatchOptions {
   intervalMs?: number;
@@ -15,6 +15,8 @@ export interface WatchOptions {
 export async function watchRun(client: AgentClient, id: string, write: (line: string) => void, opts: WatchOptions = {}): Promise<AgentRunResult> {
   const seen = new Set<string>();
   const asked = new Set<string>();
+  let policiesShown = 0;
+  let pauseShown: number | undefined;
   let done = false;
   const result = client.result(id).finally(() => {
     done = true;
@@ -31,6 +33,13 @@ export async function watchRun(client: AgentClient, id: string, write: (line: st
       if (r.status === 'running' || r.status === 'waiting_approval' || seen.has(key)) continue;
       seen.add(key);
       write(toolLine(r));
+    }
+    // Events are only appended, so the ones past the count already shown are new.
+    s.policyEvents.slice(policiesShown).forEach((e) => write(policyLine(e)));
+    policiesShown = Math.max(policiesShown, s.policyEvents.length);
+    if (s.budgetPause && pauseShown !== s.budgetPause.step) {
+      pauseShown = s.budgetPause.step;
+      budgetPauseLines(id, s.budgetPause).forEach(write);
     }
     for (const p of s.pendingApprovals) {
       if (asked.has(p.callId)) continue;

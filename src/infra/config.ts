@@ -24,6 +24,8 @@ export const ConfigSchema = z.object({
   AGENTS_MODULE: z.string().min(1).optional(),
   /** Prebundled workflow code; default: dist/workflow-bundle.js from `npm run build`. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
+  /** JSON file with guardrail, cache, budget and router settings; default: safe built-in policies. */
+  POLICY_CONFIG: z.string().min(1).optional(),
   DATABASE_URL: z.string().min(1).optional(),
   EMBEDDED_POSTGRES_PORT: intFromEnv(54329),
   /** Overrides every agent's model, e.g. `openai:gpt-4o-mini`. */

@@ -25,6 +25,11 @@ export interface EmbeddedPostgresHandle {
 const USER = 'durable_agents';
 const PASSWORD = 'durable_agents';
 
+/** The URL of the embedded Postgres on `port`, for clients in other processes (e.g. the CLI). */
+export function embeddedDatabaseUrl(port: number): string {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
+}
+
 /** A free TCP port on loopback, for servers started by tests. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -55,7 +60,7 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; p
   });
   if (!fs.existsSync(path.join(opts.dir, 'PG_VERSION'))) await server.initialise();
   await server.start();
-  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/postgres`;
+  const url = embeddedDatabaseUrl(opts.port);
   return { url, stop: () => server.stop() };
 }
 

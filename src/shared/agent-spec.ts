@@ -30,6 +30,8 @@ export interface ToolSpec extends ToolSchema {
   /** Set for long tools that heartbeat: a lost worker is noticed after this long. */
   heartbeatTimeout?: string;
   retry: ToolRetrySpec;
+  /** Set on `transfer_to_<agent>` tools: the workflow hands the conversation to this agent instead of running a tool. */
+  handoff?: string;
 }
 
 export interface AgentSpec {
@@ -46,6 +48,21 @@ export interface AgentSpec {
     timeout: string;
     onTimeout: ApprovalTimeoutOutcome;
   };
+  /** Tried in order after `model` on 429, 5xx, timeouts and open breakers. */
+  fallbackModels: string[];
+  /** Optional: runs started by older workers carry specs without it (they stop on BudgetExceeded). */
+  budget?: BudgetPolicySpec;
+}
+
+/** What a run does when a model call would exceed a budget limit. */
+export type BudgetExceededPolicy = 'stop' | 'downgrade' | 'pause';
+
+export interface BudgetPolicySpec {
+  onExceeded: BudgetExceededPolicy;
+  /** The cheaper model `downgrade` switches to. */
+  downgradeTo?: string;
+  /** This agent's cap per run, in USD. */
+  runCapUsd?: number;
 }
 
 /** What `durable-agents agents` shows of an agent. */

@@ -23,6 +23,28 @@ export const FailureType = {
   AgentRunFailed: 'AgentRunFailed',
   /** An approval timed out and the agent is configured to fail in that case. */
   ApprovalTimedOut: 'ApprovalTimedOut',
+  /** A model call would exceed a budget limit; the workflow applies the agent's budget policy. */
+  BudgetExceeded: 'BudgetExceeded',
+  /** An input guardrail blocked the run's input. */
+  GuardrailBlocked: 'GuardrailBlocked',
+  /** A tenant or provider rate limit is exhausted; retried after the bucket refills. */
+  RateLimited: 'RateLimited',
+  /** A tool's circuit breaker is open; retried after the cool-down. */
+  CircuitOpen: 'CircuitOpen',
+  /** A flow spec failed validation; the message names the node. */
+  InvalidFlowSpec: 'InvalidFlowSpec',
+  /** A flow node's agent run failed (after its retries). */
+  FlowNodeFailed: 'FlowNodeFailed',
+  /** A flow node's agent run took longer than the node's timeout. */
+  FlowNodeTimedOut: 'FlowNodeTimedOut',
+  /** Nobody answered an escalation node in time and it has no escalation path. */
+  EscalationTimedOut: 'EscalationTimedOut',
+  /** A flow failed: a node failed and its policy is `fail`. */
+  FlowFailed: 'FlowFailed',
+  /** A batch's inputs are unusable (malformed JSONL, a failing query, no items): the user's to fix. */
+  InvalidBatchInput: 'InvalidBatchInput',
+  /** More of a batch's items failed than its `maxFailureRatio` allows (after every item ran). */
+  BatchFailureRateExceeded: 'BatchFailureRateExceeded',
 } as const;
 
 export type FailureTypeName = (typeof FailureType)[keyof typeof FailureType];
@@ -34,4 +56,7 @@ export const NON_RETRYABLE_FAILURE_TYPES: readonly string[] = [
   FailureType.UnknownModelProvider,
   FailureType.ScriptExhausted,
   FailureType.UnknownAgent,
+  FailureType.BudgetExceeded,
+  FailureType.GuardrailBlocked,
+  FailureType.InvalidFlowSpec,
 ];

@@ -4,6 +4,7 @@
  */
 import type { AgentSpec } from './agent-spec';
 import type { ChatMessage, Usage } from './messages';
+import type { StepPolicyEvent } from './policy-events';
 
 export interface AgentRunInput {
   /** Registered agent name. */
@@ -18,14 +19,31 @@ export interface AgentRunInput {
   metadata?: Record<string, string>;
   /** Set only by continue-as-new: the state a previous run handed over. */
   carry?: CarriedState;
+  /** Set when another agent handed its conversation to this run (a `transfer_to_<agent>` call). */
+  handoff?: HandoffInput;
+  /** How many handoffs deep a conversation may go (default 3); inherited by handoff runs. */
+  maxHandoffDepth?: number;
+}
+
+/** The conversation one agent hands to another, and how deep the chain is. */
+export interface HandoffInput {
+  /** The agent that handed off. */
+  from: string;
+  reason: string;
+  /** 1 for the first handoff of a conversation, 2 for a handoff from that run, … */
+  depth: number;
+  /** The conversation so far, without the previous agent's system message. */
+  messages: ChatMessage[];
 }
 
 export type RunStatus =
   | 'running'
   | 'waiting_approval'
+  | 'waiting_budget'
   | 'compensating'
   | 'completed'
   | 'max_steps'
+  | 'budget_exceeded'
   | 'failed'
   | 'cancelled';
 
@@ -90,10 +108,25 @@ export interface AgentRunState {
   irreversible: Array<{ callId: string; tool: string }>;
   continuedAsNew: number;
   lastError?: string;
+  /** The agent this run handed the conversation to; its run answers for this one. */
+  handedOffTo?: string;
+  /** What the worker's policies decided (guardrails, cache hits, fallbacks, budget), most recent last. */
+  policyEvents: StepPolicyEvent[];
+  /** Set while the run waits for a person to raise its budget. */
+  budgetPause?: BudgetPause;
 }
 
+/** Why a run paused for budget, and how to resume it. */
+export interface BudgetPause {
+  step: number;
+  reason: string;
+}
+
+/** How a run ended: an answer, the step limit, or a budget limit (with the answer so far). */
+export type FinishStatus = 'completed' | 'max_steps' | 'budget_exceeded';
+
 export interface AgentRunResult {
-  status: 'completed' | 'max_steps';
+  status: FinishStatus;
   answer: string;
   steps: number;
   usage: Usage;
@@ -101,6 +134,11 @@ export interface AgentRunResult {
   toolCalls: ToolCallRecord[];
   /** Which model answered, and whether it is the deterministic local provider. */
   model: string;
+  /**
+   * Set when this run handed its conversation to another agent: the answer, status and
+   * model are that run's; steps, usage, cost and tool calls add up both.
+   */
+  handedOffTo?: string;
 }
 
 /** What continue-as-new hands to the next run. */
@@ -114,6 +152,10 @@ export interface CarriedState {
   saga: CompensationEntry[];
   irreversible: Array<{ callId: string; tool: string }>;
   continuedAsNew: number;
+  policyEvents: StepPolicyEvent[];
+  /** The model in use when it differs from the agent's (after a budget downgrade). */
+  model?: string;
+  runCapRaisedUsd?: number;
 }
 
 export interface ApproveInput {
@@ -125,5 +167,11 @@ export interface ApproveInput {
 export interface RejectInput {
   callId: string;
   reason?: string;
+  by?: string;
+}
+
+/** A person raises a paused run's budget: a new cap for this run (USD), or none after raising a configured limit. */
+export interface RaiseBudgetInput {
+  runCapUsd?: number;
   by?: string;
 }

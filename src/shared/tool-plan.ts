@@ -2,6 +2,8 @@
  * The worker's verdict on each tool call the model asked for, computed next to the
  * model call (where the zod schemas and approval rules live) and handed to the workflow.
  */
+import type { PolicyEvent } from './policy-events';
+
 export type ToolCallPlan =
   | {
       callId: string;
@@ -22,5 +24,18 @@ export type ToolCallPlan =
       approval?: string;
     };
 
-/** Result of the `runTool` activity. A `ToolError` thrown by the tool becomes `ok: false`. */
-export type ToolOutcome = { ok: true; result: unknown } | { ok: false; error: string };
+/**
+ * Result of the `runTool` activity. A `ToolError` thrown by the tool becomes `ok: false`;
+ * so does output the guardrails block. `events` are the policy decisions (guardrail
+ * findings, a cache hit), `cached` says where a cached result came from.
+ */
+export type ToolOutcome = (
+  | {
+      ok: true;
+      result: unknown;
+      /** What the model sees instead of `result` when the guardrails redacted it (compensation still gets `result`). */
+      redacted?: string;
+      cached?: 'l1' | 'l2';
+    }
+  | { ok: false; error: string }
+) & { events?: PolicyEvent[] };

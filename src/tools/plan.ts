@@ -7,7 +7,10 @@ import type { ToolCallPlan } from '../shared/tool-plan';
 import { argsHash } from './args-hash';
 import type { ToolRegistry } from './registry';
 
-export function planToolCall(call: ToolCall, tools: ToolRegistry, toolNames: string[]): ToolCallPlan {
+/** Who may run which tool with which arguments (guardrails); `block` refuses the call. */
+export type ToolAccessCheck = (tool: string, args: unknown) => { action: string; findings: Array<{ type: string; rule?: string }> };
+
+export function planToolCall(call: ToolCall, tools: ToolRegistry, toolNames: string[], access?: ToolAccessCheck): ToolCallPlan {
   const base = { callId: call.id, tool: call.name };
   const tool = tools.get(call.name);
   if (!tool) {
@@ -25,11 +28,16 @@ export function planToolCall(call: ToolCall, tools: ToolRegistry, toolNames: str
     return { ...base, status: 'invalid', error: `Arguments for "${call.name}" do not match its schema: ${problems}.` };
   }
   const args = parsed.data;
+  const verdict = access?.(call.name, args);
+  if (verdict?.action === 'block') {
+    const why = verdict.findings.map((f) => f.rule ?? f.type).join('; ');
+    return { ...base, status: 'invalid', error: `The call to "${call.name}" is not allowed: ${why}. Do not retry it; tell the user.` };
+  }
   const rule = tool.requiresApproval;
   const reason = typeof rule === 'function' ? rule(args) || undefined : rule ? `${call.name} always needs approval` : undefined;
   return { ...base, status: 'ready', args, argsHash: argsHash(args), ...(reason ? { approval: reason } : {}) };
 }
 
-export function planToolCalls(calls: ToolCall[], tools: ToolRegistry, toolNames: string[]): ToolCallPlan[] {
-  return calls.map((c) => planToolCall(c, tools, toolNames));
+export function planToolCalls(calls: ToolCall[], tools: ToolRegistry, toolNames: string[], access?: ToolAccessCheck): ToolCallPlan[] {
+  return calls.map((c) => planToolCall(c, tools, toolNames, access));
 }

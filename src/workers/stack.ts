@@ -14,6 +14,7 @@ import { dataDir } from '../infra/paths';
 import { openDatabase, type Database } from '../infra/postgres';
 import { startDevServer, type DevServer } from '../infra/temporal-dev';
 import { createModelProviders, providerOptionsFromEnv } from '../models/registry';
+import { createPolicies, loadPolicyConfig } from '../policies';
 import { createAgentWorker, defaultWorkflowBundlePath } from './agent-worker';
 
 export interface Stack {
@@ -49,6 +50,7 @@ function quietSdkLogs(): void {
 export async function startStack({ config, log, agents: defs, withWorker }: StackOptions): Promise<Stack> {
   // Validate agents before starting servers: a broken definition should fail fast.
   const agents = new AgentRegistry(defs, { modelOverride: config.DURABLE_AGENTS_MODEL });
+  const policyConfig = withWorker ? loadPolicyConfig(config.POLICY_CONFIG) : undefined;
   quietSdkLogs();
   let dev: DevServer | undefined;
   let db: Database | undefined;
@@ -74,7 +76,7 @@ export async function startStack({ config, log, agents: defs, withWorker }: Stac
         connection,
         namespace: config.TEMPORAL_NAMESPACE,
         taskQueue: config.TASK_QUEUE,
-        deps: { db: db.pool, providers, agents, log },
+        deps: { db: db.pool, providers, agents, log, policies: createPolicies(policyConfig!, { pool: db.pool, providers }) },
         workflowBundlePath: config.WORKFLOW_BUNDLE_PATH ?? defaultWorkflowBundlePath(),
         maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
         maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,

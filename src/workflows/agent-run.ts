@@ -16,13 +16,18 @@ import type {
   AgentRunState,
   CompensationEntry,
   CompensationOutcome,
+  FinishStatus,
   RunStatus,
   ToolCallRecord,
 } from '../shared/run-types';
+import type { PolicyEvent, StepPolicyEvent } from '../shared/policy-events';
 import { AgentNameKey, AgentStatusKey, CostUsdKey, TenantIdKey } from '../shared/search-attributes';
 import type { ToolCallPlan } from '../shared/tool-plan';
 import { ApprovalDesk } from './approvals';
+import { BudgetGate, budgetExceeded } from './budget-gate';
 import { stateQuery } from './definitions';
+import { failureMessage } from './failure-message';
+import { Handoffs, mergeHandoff, openingMessages } from './handoff';
 import { compensateAll, describeCompensation } from './saga';
 
 const { resolveAgent } = wf.proxyLocalActivities<Activities>({ startToCloseTimeout: '10s' });
@@ -41,6 +46,8 @@ const localTools = wf.proxyLocalActivities<Activities>({ startToCloseTimeout: '1
 export const DEFAULT_HISTORY_EVENT_LIMIT = 10_000;
 /** Tool call records kept across continue-as-new; older ones are summarised away. */
 const CARRIED_TOOL_RECORDS = 100;
+/** Policy events kept in state (and carried across continue-as-new); older ones are dropped. */
+const KEPT_POLICY_EVENTS = 200;
 /** Tool results longer than this are cut before they go back to the model (and history). */
 const MAX_TOOL_RESULT_CHARS = 16_000;
 
@@ -62,6 +69,12 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
   let costUsd = carry?.costUsd ?? 0;
   let status: RunStatus = 'running';
   let lastError: string | undefined;
+  const policyEvents: StepPolicyEvent[] = carry?.policyEvents ?? [];
+  const note = (e: PolicyEvent): void => {
+    policyEvents.push({ ...e, step });
+    if (policyEvents.length > KEPT_POLICY_EVENTS) policyEvents.splice(0, policyEvents.length - KEPT_POLICY_EVENTS);
+  };
+  let gate: BudgetGate | undefined;
 
   const setStatus = (next: RunStatus): void => {
     if (next === status) return;
@@ -69,13 +82,14 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
     wf.upsertSearchAttributes([{ key: AgentStatusKey, value: next }]);
   };
   const approvals = new ApprovalDesk(() => setStatus(approvals.pending.length ? 'waiting_approval' : 'running'));
+  const handoffs = new Handoffs(input);
 
   wf.setHandler(stateQuery, (): AgentRunState => ({
     agent: input.agent,
     tenantId: input.tenantId,
     status,
     step,
-    model: spec?.model ?? '',
+    model: gate?.model ?? spec?.model ?? '',
     toolCalls: records,
     pendingApprovals: approvals.pending,
     usage,
@@ -84,6 +98,9 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
     irreversible,
     continuedAsNew: carry?.continuedAsNew ?? 0,
     ...(lastError ? { lastError } : {}),
+    ...(handoffs.requested ? { handedOffTo: handoffs.requested.to } : {}),
+    policyEvents,
+    ...(gate?.pause ? { budgetPause: gate.pause } : {}),
   }));
 
   const record = (r: ToolCallRecord): ToolCallRecord => {
@@ -99,6 +116,11 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
       return reply(plan.error, true);
     }
     const toolSpec = agent.tools.find((t) => t.name === plan.tool)!;
+    if (toolSpec.handoff) {
+      const h = handoffs.ask(toolSpec.handoff, plan);
+      record({ callId: plan.callId, tool: plan.tool, step, status: h.ok ? 'succeeded' : 'tool_error', detail: h.text });
+      return reply(h.text, !h.ok);
+    }
     const rec = record({ callId: plan.callId, tool: plan.tool, step, status: 'running' });
     if (plan.approval) {
       rec.status = 'waiting_approval';
@@ -121,6 +143,7 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
     }
     const idempotencyKey = `${wf.workflowInfo().workflowId}/${step}/${plan.callId}`;
     const outcome = await executeTool(agent, toolSpec, plan, idempotencyKey);
+    outcome.events?.forEach(note);
     if (!outcome.ok) {
       rec.status = 'tool_error';
       rec.detail = outcome.error;
@@ -133,7 +156,7 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
     } else if (toolSpec.effect === 'irreversible') {
       irreversible.push({ callId: plan.callId, tool: plan.tool });
     }
-    const text = typeof outcome.result === 'string' ? outcome.result : JSON.stringify(outcome.result);
+    const text = outcome.redacted ?? (typeof outcome.result === 'string' ? outcome.result : JSON.stringify(outcome.result));
     return reply(text.length > MAX_TOOL_RESULT_CHARS ? `${text.slice(0, MAX_TOOL_RESULT_CHARS)}…[truncated]` : text);
   }
 
@@ -154,16 +177,45 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
         { key: TenantIdKey, value: input.tenantId },
         { key: AgentStatusKey, value: 'running' },
       ]);
-      messages.push({ role: 'system', content: spec.instructions }, { role: 'user', content: input.input });
+      messages.push(...openingMessages(spec, input));
     }
     const agent = spec;
+    const budget = new BudgetGate(agent, { model: carry?.model, runCapRaisedUsd: carry?.runCapRaisedUsd }, note, (paused) => setStatus(paused ? 'waiting_budget' : 'running'));
+    gate = budget;
     const maxSteps = input.maxSteps ?? agent.maxSteps;
+    const role = input.metadata?.role;
     for (;;) {
       if (step >= maxSteps) return finish('max_steps', lastAssistantText(messages) ?? `Stopped after ${maxSteps} steps without a final answer.`);
       step += 1;
-      const res = await callModel.executeWithOptions({ summary: `model ${agent.model} step ${step}` }, [
-        { agent: agent.name, model: agent.model, messages, temperature: agent.temperature, step },
-      ]);
+      let res;
+      try {
+        res = await callModel.executeWithOptions({ summary: `model ${budget.model} step ${step}` }, [
+          {
+            agent: agent.name,
+            model: budget.model,
+            messages,
+            temperature: agent.temperature,
+            step,
+            tenantId: input.tenantId,
+            ...(role ? { role } : {}),
+            ...(agent.budget?.runCapUsd !== undefined ? { runCapUsd: agent.budget.runCapUsd } : {}),
+            ...(budget.runCapRaisedUsd !== undefined ? { runCapRaisedUsd: budget.runCapRaisedUsd } : {}),
+          },
+        ]);
+      } catch (err) {
+        const exceeded = budgetExceeded(err);
+        if (!exceeded) throw err;
+        const decision = await budget.onExceeded(exceeded, step);
+        if (decision.action === 'stop') return finish('budget_exceeded', lastAssistantText(messages) ?? `Stopped before an answer: ${decision.reason}.`);
+        step -= 1; // the same step again, on the downgraded model or the raised budget
+        continue;
+      }
+      // The input guardrails redacted these user messages: keep only the redacted text.
+      for (const r of res.redactions ?? []) {
+        const m = messages[r.index];
+        if (m?.role === 'user') messages[r.index] = { ...m, content: r.content };
+      }
+      res.events?.forEach(note);
       messages.push(res.message);
       usage = addUsage(usage, res.usage);
       costUsd += res.costUsd;
@@ -175,6 +227,10 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
       const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
       if (failed) throw failed.reason;
       messages.push(...settled.map((s) => (s as PromiseFulfilledResult<ToolMessage>).value));
+      if (handoffs.requested) {
+        const child = await handoffs.run(agent.name, messages, step);
+        return finish(child.status, child.answer, child);
+      }
 
       if (shouldContinueAsNew()) {
         await wf.condition(wf.allHandlersFinished);
@@ -190,6 +246,9 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
             saga,
             irreversible,
             continuedAsNew: (carry?.continuedAsNew ?? 0) + 1,
+            policyEvents,
+            model: budget.model,
+            ...(budget.runCapRaisedUsd !== undefined ? { runCapRaisedUsd: budget.runCapRaisedUsd } : {}),
           },
         });
       }
@@ -232,18 +291,13 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
     return info.continueAsNewSuggested || info.historyLength >= (input.historyEventLimit ?? DEFAULT_HISTORY_EVENT_LIMIT);
   }
 
-  function finish(final: 'completed' | 'max_steps', answer: string): AgentRunResult {
+  /** The run's result; after a handoff, merged with the result of the run that took over. */
+  function finish(final: FinishStatus, answer: string, handedOff?: AgentRunResult): AgentRunResult {
     setStatus(final);
     wf.upsertSearchAttributes([{ key: CostUsdKey, value: costUsd }]);
-    return { status: final, answer, steps: step, usage, costUsd, toolCalls: records, model: spec!.model };
+    const own: AgentRunResult = { status: final, answer, steps: step, usage, costUsd, toolCalls: records, model: gate?.model ?? spec!.model };
+    return handedOff ? mergeHandoff(own, handedOff, handoffs.requested!.to) : own;
   }
-}
-
-/** The innermost message: "Activity task failed" says less than the tool's own error. */
-function failureMessage(err: unknown): string {
-  let e = err as { message?: string; cause?: unknown } | undefined;
-  while (e instanceof wf.ActivityFailure && e.cause) e = e.cause as typeof e;
-  return e?.message ?? String(err);
 }
 
 function lastAssistantText(messages: ChatMessage[]): string | undefined {

@@ -3,7 +3,7 @@
  * never the workflow implementation.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { AgentRunState, ApproveInput, RejectInput } from '../shared/run-types';
+import type { AgentRunState, ApproveInput, RaiseBudgetInput, RejectInput } from '../shared/run-types';
 
 export const AGENT_RUN_WORKFLOW = 'agentRun';
 export const AGENT_CATALOG_WORKFLOW = 'agentCatalog';
@@ -15,3 +15,6 @@ export const approveUpdate = defineUpdate<{ callId: string; decision: 'approved'
 
 /** Rejects a pending tool call; the model is told, and the run goes on without it. */
 export const rejectUpdate = defineUpdate<{ callId: string; decision: 'rejected' }, [RejectInput]>('reject');
+
+/** Resumes a run paused by its budget policy, optionally with a new cap for this run. */
+export const raiseBudgetUpdate = defineUpdate<{ resumed: true; runCapUsd?: number }, [RaiseBudgetInput]>('raiseBudget');

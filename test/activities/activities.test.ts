@@ -5,12 +5,14 @@
  */
 import { context, trace, type Span, type SpanOptions, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { createActivities } from '../../src/activities';
 import type { CallModelInput, CallModelResult } from '../../src/activities/model';
 import { AgentRegistry } from '../../src/agents/registry';
 import { createLogger } from '../../src/infra/logger';
 import { createModelProviders } from '../../src/models/registry';
+import { createPolicies, loadPolicyConfig } from '../../src/policies';
 import { ScriptedProvider } from '../../src/models/scripted';
 import { lookupFact } from '../../src/examples/research/agent';
 import { testAgent } from '../fixtures/test-agents';
@@ -60,11 +62,16 @@ beforeAll(() => {
 });
 afterAll(() => pool.end());
 
-const activities = () => createActivities({ db: pool, providers: createModelProviders({ extra: [model] }), agents, log: createLogger({}, 'error') });
+const activities = () => {
+  const providers = createModelProviders({ extra: [model] });
+  return createActivities({ db: pool, providers, agents, log: createLogger({}, 'error'), policies: createPolicies(loadPolicyConfig(undefined), { pool, providers }) });
+};
+// A tenant of its own per test run: the response cache and the ledger live in Postgres.
+const tenantId = `unit-${randomUUID()}`;
 
 test('callModel normalizes, checks tool calls and records a chat span with token usage', async () => {
-  const env = new MockActivityEnvironment();
-  const input: CallModelInput = { agent: 'unit', model: 'scripted:unit', messages: [{ role: 'user', content: 'hi' }], temperature: 0, step: 1 };
+  const env = new MockActivityEnvironment({ workflowExecution: { workflowId: `wf-${tenantId}`, runId: 'r1' } } as never);
+  const input: CallModelInput = { agent: 'unit', model: 'scripted:unit', messages: [{ role: 'user', content: 'hi' }], temperature: 0, step: 1, tenantId };
   const res = (await env.run(activities().callModel, input)) as CallModelResult;
   expect(res.usage).toEqual({ inputTokens: 11, outputTokens: 7 });
   expect(res.plans).toEqual([

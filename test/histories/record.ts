@@ -2,11 +2,13 @@
  * Records one committed history per workflow shape into test/histories/, for the replay
  * test. Run after a deliberate workflow change: `npm run record-histories`. A change that
  * makes an old history fail to replay needs workflow versioning (patched()), not a new
- * recording.
+ * recording. Names given as arguments record only those histories
+ * (`npm run record-histories -- flow-run-content`).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { FlowClient } from '../../src/client/flow-client';
 import { exampleAgents } from '../../src/examples';
 import { ScriptedProvider } from '../../src/models/scripted';
 import { AGENT_CATALOG_WORKFLOW } from '../../src/workflows/definitions';
@@ -26,7 +28,9 @@ async function main(): Promise<void> {
   });
   const h = await startHarness({ agents: [...exampleAgents, testAgent('tester', 'scripted:test')], providers: [scripted] });
   const out = path.resolve(__dirname);
+  const only = process.argv.slice(2);
   const save = async (name: string, workflowId: string) => {
+    if (only.length && !only.includes(name)) return;
     const history = await h.temporal.workflow.getHandle(workflowId).fetchHistory();
     fs.writeFileSync(path.join(out, `${name}.json`), `${historyToJSON(history)}\n`);
     process.stdout.write(`recorded ${name} (${history.events?.length} events)\n`);
@@ -60,6 +64,18 @@ async function main(): Promise<void> {
 
     await h.temporal.workflow.execute(AGENT_CATALOG_WORKFLOW, { taskQueue: h.taskQueue, workflowId: 'history-catalog' });
     await save('agent-catalog', 'history-catalog');
+
+    // Flows: content (map with retries and a fallback, a review loop); triage with an escalation a person answers.
+    // Their ids are the history names: the replay test replays under that id, and child ids derive from it.
+    const flows = new FlowClient(h.temporal, h.taskQueue);
+    const content = await flows.startFlow('content', 'Write an article about durable execution for AI agents.', { id: 'flow-run-content' });
+    await flows.result(content.id);
+    await save('flow-run-content', content.id);
+    const triage = await flows.startFlow('triage', 'Can I pay with cryptocurrency?', { id: 'flow-run-triage-escalated' });
+    while (!(await flows.flowState(triage.id).catch(() => undefined))?.pendingEscalations.length) await new Promise((r) => setTimeout(r, 100));
+    await flows.answerEscalation(triage.id, 'escalate', 'Not yet: we accept cards and PayPal.', 'recorder');
+    await flows.result(triage.id);
+    await save('flow-run-triage-escalated', triage.id);
   } finally {
     await h.shutdown();
     await globalTeardown();

@@ -11,6 +11,7 @@ import { AgentRegistry } from '../../src/agents/registry';
 import { AgentClient } from '../../src/client/agent-client';
 import { createLogger } from '../../src/infra/logger';
 import { createModelProviders } from '../../src/models/registry';
+import { createPolicies, DEFAULT_POLICY_FILE, policyConfigFrom } from '../../src/policies';
 import type { ModelProvider } from '../../src/models/types';
 import { createAgentWorker } from '../../src/workers/agent-worker';
 
@@ -29,7 +30,14 @@ export interface HarnessOptions {
   openai?: { apiKey?: string; baseURL?: string };
   anthropic?: { apiKey?: string; baseURL?: string };
   maxCachedWorkflows?: number;
+  /** Worker tuning for throughput tests (defaults: the worker factory's). */
+  maxConcurrentWorkflowTaskExecutions?: number;
+  maxConcurrentActivityTaskExecutions?: number;
+  /** SDK log level; 'ERROR' silences the warning each intentionally failing run logs. */
+  sdkLogLevel?: 'WARN' | 'ERROR';
   taskQueue?: string;
+  /** Policy file contents (as POLICY_CONFIG would hold); default: the built-in policies. */
+  policies?: unknown;
 }
 
 export function testEnv(): { address: string; databaseUrl: string; bundle: string } {
@@ -40,16 +48,16 @@ export function testEnv(): { address: string; databaseUrl: string; bundle: strin
   return { address, databaseUrl, bundle };
 }
 
-function quietRuntime(): void {
+function quietRuntime(level: 'WARN' | 'ERROR' = 'WARN'): void {
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger: new DefaultLogger(level) });
   } catch {
     // Already installed by an earlier harness in this process.
   }
 }
 
 export async function startHarness(opts: HarnessOptions): Promise<Harness> {
-  quietRuntime();
+  quietRuntime(opts.sdkLogLevel);
   const env = testEnv();
   const taskQueue = opts.taskQueue ?? `test-${randomUUID()}`;
   const pool = new pg.Pool({ connectionString: env.databaseUrl, max: 10 });
@@ -61,9 +69,11 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     connection: nativeConnection,
     namespace: 'default',
     taskQueue,
-    deps: { db: pool, providers, agents: registry, log },
+    deps: { db: pool, providers, agents: registry, log, policies: createPolicies(policyConfigFrom(opts.policies ?? DEFAULT_POLICY_FILE, 'test policies'), { pool, providers }) },
     workflowBundlePath: env.bundle,
     maxCachedWorkflows: opts.maxCachedWorkflows,
+    maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTaskExecutions,
+    maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions,
   });
   const running = worker.run();
   const connection = await Connection.connect({ address: env.address });

@@ -43,6 +43,8 @@ export interface SpendContext {
   /** A cap for this run only (e.g. from the run's input). It can tighten the configured cap, never loosen it. */
   runCapUsd?: number;
   runCapTokens?: number;
+  /** A person raised this run's USD cap (e.g. to resume a paused run): it replaces the configured cap. */
+  runCapRaisedUsd?: number;
 }
 
 /** UTC day and month period keys of `ms`. */
@@ -105,11 +107,11 @@ function monthlyOf(limits: BudgetLimits | undefined): CounterLimits {
   return defined({ usd: limits?.monthlyUsd, tokens: limits?.monthlyTokens });
 }
 
-/** The most specific configured run cap, tightened (never loosened) by the run's own cap. */
+/** The most specific configured run cap, tightened (never loosened) by the run's own cap, unless a person raised it. */
 function runLimits(config: BudgetConfig, tenant: BudgetLimits | undefined, agent: BudgetLimits | undefined, ctx: SpendContext): CounterLimits {
   const usd = agent?.runCapUsd ?? tenant?.runCapUsd ?? config.defaultRunCapUsd;
   const tokens = agent?.runCapTokens ?? tenant?.runCapTokens ?? config.defaultRunCapTokens;
-  return defined({ usd: minDefined(usd, ctx.runCapUsd), tokens: minDefined(tokens, ctx.runCapTokens) });
+  return defined({ usd: ctx.runCapRaisedUsd ?? minDefined(usd, ctx.runCapUsd), tokens: minDefined(tokens, ctx.runCapTokens) });
 }
 
 function minDefined(a: number | undefined, b: number | undefined): number | undefined {

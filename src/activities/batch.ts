@@ -1,0 +1,94 @@
+/**
+ * Batch activities: thin adapters from `batchRun` to the batch tables (src/batch/store.ts).
+ * Staging is a regular activity (it may read a large file or query, heartbeating); pages
+ * and outcomes are short SQL and run as local activities.
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { BatchInputError, readJsonlFile, readQuery } from '../batch/inputs';
+import { finishBatch, loadPage, recordOutcomes, stageBatch, type BatchTotals, type ChunkReader, type FinishOptions } from '../batch/store';
+import type { BatchItem, BatchSpec, ItemOutcome } from '../shared/batch-types';
+import { FailureType } from '../shared/failures';
+import type { ActivityDeps } from './index';
+
+/** Input of `stageBatch`. */
+export interface StageBatchInput {
+  batchId: string;
+  spec: BatchSpec;
+}
+
+/** Input of `loadBatchPage`: items `offset..offset+limit-1` of the batch's snapshot. */
+export interface LoadBatchPageInput {
+  batchId: string;
+  offset: number;
+  limit: number;
+}
+
+/** Input of `recordBatchOutcomes`. */
+export interface RecordBatchOutcomesInput {
+  batchId: string;
+  outcomes: ItemOutcome[];
+}
+
+/** Input of `finishBatch`. */
+export interface FinishBatchInput extends FinishOptions {
+  batchId: string;
+}
+
+function heartbeat(details: unknown): void {
+  try {
+    Context.current().heartbeat(details);
+  } catch {
+    // Not in an activity context (a direct call from a test): nothing to heartbeat.
+  }
+}
+
+/** The user's input errors fail the batch at once; anything else (connection loss) is retried. */
+async function classified<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof BatchInputError) throw ApplicationFailure.nonRetryable(err.message, FailureType.InvalidBatchInput);
+    throw err;
+  }
+}
+
+export function createBatchActivities({ db }: Pick<ActivityDeps, 'db'>) {
+  return {
+    /** Snapshots the batch's source into `batch_items`; idempotent, returns the item count. */
+    async stageBatch({ batchId, spec }: StageBatchInput): Promise<{ total: number }> {
+      return classified(async () => {
+        const source = spec.source;
+        let reader: ChunkReader | undefined;
+        let release: (() => void) | undefined;
+        if (source.kind === 'jsonl') reader = () => readJsonlFile(source.path);
+        if (source.kind === 'query') {
+          // Its own connection: the query runs in a read-only transaction beside the write.
+          const client = await db.connect();
+          release = () => client.release();
+          reader = () => readQuery(client, source.sql);
+        }
+        try {
+          const { total } = await stageBatch(db, batchId, spec, reader, (n) => heartbeat(n));
+          return { total };
+        } finally {
+          release?.();
+        }
+      });
+    },
+
+    async loadBatchPage({ batchId, offset, limit }: LoadBatchPageInput): Promise<BatchItem[]> {
+      return loadPage(db, batchId, offset, limit);
+    },
+
+    /** Records outcomes idempotently; returns how many items changed. */
+    async recordBatchOutcomes({ batchId, outcomes }: RecordBatchOutcomesInput): Promise<number> {
+      return recordOutcomes(db, batchId, outcomes);
+    },
+
+    /** Counts the batch's outcomes and marks it finished. */
+    async finishBatch({ batchId, ...opts }: FinishBatchInput): Promise<BatchTotals> {
+      return finishBatch(db, batchId, opts);
+    },
+  };
+}

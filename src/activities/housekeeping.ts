@@ -1,0 +1,61 @@
+/**
+ * Housekeeping: deletes rows the policies no longer need. Run by the `housekeeping`
+ * workflow, usually from a schedule (`durable-agents schedule create housekeeping --housekeeping --every 1h`).
+ * Each step calls the owning policy module's own prune, so what "expired" means stays
+ * defined in one place:
+ *
+ * - response cache: `ResponseCache.prune()` (src/policies/cache) per namespace — deletes
+ *   expired rows and evicts beyond the row cap, oldest first;
+ * - budget ledger: `BudgetLedger.prune()` (src/policies/budget) — deletes settled
+ *   reservations (committed, released, superseded) older than the retention; counters stay.
+ */
+import type pg from 'pg';
+import { BudgetLedger, parseBudgetConfig } from '../policies/budget';
+import { ResponseCache } from '../policies/cache';
+import type { HousekeepingInput, HousekeepingResult } from '../shared/housekeeping-types';
+import type { ActivityDeps } from './index';
+
+const DEFAULT_RETENTION_HOURS = 7 * 24;
+
+async function tableExists(db: pg.Pool, table: string): Promise<boolean> {
+  const { rows } = await db.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [table]);
+  return rows[0]?.t != null;
+}
+
+/** Prunes each cache namespace through the cache module; returns rows deleted. */
+export async function pruneCache(db: pg.Pool, input: Pick<HousekeepingInput, 'cacheNamespaces' | 'cacheMaxRows'>): Promise<number> {
+  const namespaces = input.cacheNamespaces ?? (await db.query<{ namespace: string }>('SELECT DISTINCT namespace FROM response_cache')).rows.map((r) => r.namespace);
+  let deleted = 0;
+  for (const namespace of namespaces) {
+    // prune() reports errors through onError and returns 0; a housekeeping pass must fail (and retry) instead.
+    let failure: unknown;
+    const cache = new ResponseCache({ pool: db, namespace, l1MaxEntries: 0, ...(input.cacheMaxRows ? { l2MaxRows: input.cacheMaxRows } : {}), onError: (err) => (failure = err) });
+    deleted += await cache.prune();
+    if (failure) throw failure;
+  }
+  return deleted;
+}
+
+/** Deletes settled ledger reservations older than `olderThan` through the budget module. */
+export async function pruneLedger(db: pg.Pool, olderThan: Date): Promise<number> {
+  // prune() reads no limits; an empty config is enough to build the ledger.
+  return new BudgetLedger({ pool: db, config: parseBudgetConfig({}) }).prune(olderThan);
+}
+
+export function createHousekeepingActivities({ db }: Pick<ActivityDeps, 'db'>) {
+  return {
+    /** One housekeeping pass: expired cache rows, then old ledger reservations. */
+    async pruneExpired(input: HousekeepingInput = {}): Promise<HousekeepingResult> {
+      const result: HousekeepingResult = { cacheRows: 0, reservations: 0, skipped: [] };
+      if (await tableExists(db, 'response_cache')) result.cacheRows = await pruneCache(db, input);
+      else result.skipped.push('response_cache');
+      if (await tableExists(db, 'budget_reservations')) {
+        const hours = input.reservationRetentionHours ?? DEFAULT_RETENTION_HOURS;
+        result.reservations = await pruneLedger(db, new Date(Date.now() - hours * 3_600_000));
+      } else {
+        result.skipped.push('budget_reservations');
+      }
+      return result;
+    },
+  };
+}

@@ -1,0 +1,195 @@
+/**
+ * Client SDK for batches: start one agent (or flow) over many inputs, watch its progress,
+ * wait for its summary. Inline lists and client-side JSONL files are stored in Postgres
+ * (`batch_inputs`) before the start, so workflow history never holds the items; queries
+ * and worker-side files are read by the batch itself.
+ */
+import { randomUUID } from 'node:crypto';
+import { Client, Connection, WorkflowIdReusePolicy, type WorkflowHandle } from '@temporalio/client';
+import pg from 'pg';
+import { chunksOf, readJsonlFile } from '../batch/inputs';
+import { deleteInputSet, storeInputSet } from '../batch/store';
+import { loadConfig, type Config } from '../infra/config';
+import { temporalConnectionOptions } from '../infra/connection';
+import { embeddedDatabaseUrl } from '../infra/postgres';
+import type { FlowSpec } from '../shared/flow-types';
+import { BATCH_DEFAULTS, type BatchInputItem, type BatchProgress, type BatchSource, type BatchSpec, type BatchSummary, type BatchTarget } from '../shared/batch-types';
+import { BATCH_RUN_WORKFLOW, progressQuery } from '../workflows/batch-definitions';
+import { assertRunId, assertTenantId, InvalidInputError } from './ids';
+
+/** Where a batch's items come from, as a caller gives them. */
+export type BatchInputs =
+  /** A list in memory; stored in Postgres before the batch starts. */
+  | { items: ReadonlyArray<string | BatchInputItem> }
+  /** A JSONL file: read here and stored (`client`, the default), or read by the worker at run time (`worker`, shared storage). */
+  | { jsonl: string; readBy?: 'client' | 'worker' }
+  /** A read-only SELECT the worker runs at run time; column `input` (else the first) is the item. */
+  | { query: string };
+
+/** What each item runs: an agent by name, or a flow by its validated spec (see `loadFlowSpec`). */
+export type BatchTargetInput = { agent: string; maxSteps?: number } | { flow: FlowSpec };
+
+/** Options of {@link BatchClient.startBatch}. */
+export interface StartBatchOptions {
+  tenantId?: string;
+  /** Batch id (the workflow id); default `batch-<tenant>-<uuid>`. */
+  id?: string;
+  /** Child runs in flight at once (default 10, at most 1,000). */
+  concurrency?: number;
+  /** Items read per page (default 100). */
+  pageSize?: number;
+  /** Items per workflow run before continue-as-new (default 200). */
+  continueAsNewEvery?: number;
+  /** Fail the batch when more than this share of items failed (0–1). */
+  maxFailureRatio?: number;
+}
+
+/** A Postgres pool, or a way to open one when first needed. */
+export type PoolSource = pg.Pool | (() => pg.Pool);
+
+/** A lazily opened pool for `config`: DATABASE_URL, else the embedded Postgres of `durable-agents dev`. */
+export function poolFromConfig(config: Pick<Config, 'DATABASE_URL' | 'EMBEDDED_POSTGRES_PORT'>): () => pg.Pool {
+  return () => new pg.Pool({ connectionString: config.DATABASE_URL ?? embeddedDatabaseUrl(config.EMBEDDED_POSTGRES_PORT), max: 2 });
+}
+
+export function newBatchId(tenantId: string): string {
+  return `batch-${tenantId}-${randomUUID()}`;
+}
+
+function positive(name: string, v: number | undefined, max: number): void {
+  if (v !== undefined && (!Number.isInteger(v) || v < 1 || v > max)) throw new InvalidInputError(`${name} must be an integer from 1 to ${max}, not ${v}`);
+}
+
+/** Checks a target and options; returns the target as the workflow takes it. */
+export function checkBatchSpec(target: BatchTargetInput, opts: StartBatchOptions): BatchTarget {
+  positive('concurrency', opts.concurrency, BATCH_DEFAULTS.maxConcurrency);
+  positive('pageSize', opts.pageSize, 1000);
+  positive('continueAsNewEvery', opts.continueAsNewEvery, 10_000);
+  const r = opts.maxFailureRatio;
+  if (r !== undefined && !(r >= 0 && r <= 1)) throw new InvalidInputError(`maxFailureRatio must be between 0 and 1, not ${r}`);
+  if ('flow' in target) return { kind: 'flow', spec: target.flow };
+  if (!target.agent.trim()) throw new InvalidInputError('agent name is empty');
+  positive('maxSteps', target.maxSteps, 10_000);
+  return { kind: 'agent', agent: target.agent, ...(target.maxSteps ? { maxSteps: target.maxSteps } : {}) };
+}
+
+/** The source for inputs the batch reads itself (a query, a worker-side file); undefined for inputs a client must store. */
+export function directSource(inputs: BatchInputs): BatchSource | undefined {
+  if ('query' in inputs) {
+    if (!inputs.query.trim()) throw new InvalidInputError('the batch query is empty');
+    return { kind: 'query', sql: inputs.query };
+  }
+  if ('jsonl' in inputs && inputs.readBy === 'worker') {
+    if (!inputs.jsonl.trim()) throw new InvalidInputError('the JSONL path is empty');
+    return { kind: 'jsonl', path: inputs.jsonl };
+  }
+  return undefined;
+}
+
+export class BatchClient {
+  private pool: pg.Pool | undefined;
+  private readonly ownsPool: boolean;
+  private ownsConnection = false;
+
+  constructor(
+    readonly client: Client,
+    readonly taskQueue: string,
+    private readonly db?: PoolSource,
+  ) {
+    this.ownsPool = typeof db === 'function';
+    if (db && typeof db !== 'function') this.pool = db;
+  }
+
+  /** Connects with the environment's settings; inline inputs go to DATABASE_URL (else the embedded Postgres of `durable-agents dev`). */
+  static async connect(config: Config = loadConfig()): Promise<BatchClient> {
+    const connection = await Connection.connect({ ...temporalConnectionOptions(config), connectTimeout: '5s' });
+    const client = new BatchClient(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), config.TASK_QUEUE, poolFromConfig(config));
+    client.ownsConnection = true;
+    return client;
+  }
+
+  /** The Postgres pool for stored inputs; throws when the client was built without one. */
+  database(): pg.Pool {
+    if (!this.pool) {
+      if (typeof this.db !== 'function') throw new InvalidInputError('inline items and client-side files need Postgres: this client has no database (set DATABASE_URL)');
+      this.pool = this.db();
+    }
+    return this.pool;
+  }
+
+  /** Closes what this client opened: the pool it created, and the connection if `connect` made it. */
+  async close(): Promise<void> {
+    if (this.ownsPool && this.pool) await this.pool.end();
+    this.pool = undefined;
+    if (this.ownsConnection) await this.client.connection.close();
+  }
+
+  /**
+   * Turns inputs into the source the workflow reads. Lists and client-side files are
+   * stored under `setId`; `consume` makes the batch delete the set once it has its snapshot.
+   */
+  async prepareSource(inputs: BatchInputs, setId: string, consume: boolean): Promise<BatchSource> {
+    const direct = directSource(inputs);
+    if (direct) return direct;
+    // What is left is a list or a file on this machine: store it.
+    const chunks = 'items' in inputs ? chunksOf(inputs.items) : readJsonlFile((inputs as { jsonl: string }).jsonl);
+    await storeInputSet(this.database(), setId, chunks);
+    return { kind: 'stored', setId, ...(consume ? { consume } : {}) };
+  }
+
+  /** Starts a batch; returns its id. Stored inputs are removed again if the start fails. */
+  async startBatch(target: BatchTargetInput, inputs: BatchInputs, opts: StartBatchOptions = {}): Promise<{ id: string; runId: string }> {
+    const tenantId = assertTenantId(opts.tenantId ?? 'default');
+    const spec0 = checkBatchSpec(target, opts);
+    const id = opts.id ? assertRunId(opts.id) : newBatchId(tenantId);
+    const source = await this.prepareSource(inputs, id, true);
+    const spec: BatchSpec = {
+      target: spec0,
+      source,
+      tenantId,
+      ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+      ...(opts.pageSize ? { pageSize: opts.pageSize } : {}),
+      ...(opts.continueAsNewEvery ? { continueAsNewEvery: opts.continueAsNewEvery } : {}),
+      ...(opts.maxFailureRatio !== undefined ? { maxFailureRatio: opts.maxFailureRatio } : {}),
+    };
+    try {
+      const handle = await this.client.workflow.start(BATCH_RUN_WORKFLOW, {
+        taskQueue: this.taskQueue,
+        workflowId: id,
+        args: [{ spec }],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        staticSummary: `batch of ${spec0.kind === 'agent' ? `agent ${spec0.agent}` : `flow ${spec0.spec.name}`} (${source.kind})`,
+      });
+      return { id, runId: handle.firstExecutionRunId };
+    } catch (err) {
+      if (source.kind === 'stored') await deleteInputSet(this.database(), id).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private handle(id: string): WorkflowHandle {
+    return this.client.workflow.getHandle(assertRunId(id));
+  }
+
+  /** Counts so far (the latest run of the batch). */
+  progress(id: string): Promise<BatchProgress> {
+    return this.handle(id).query(progressQuery);
+  }
+
+  /** Waits for the summary, following continue-as-new. */
+  result(id: string): Promise<BatchSummary> {
+    return this.handle(id).result() as Promise<BatchSummary>;
+  }
+
+  /** Cancels the batch: in-flight items are cancelled (and compensate), unstarted ones stay pending. */
+  async cancel(id: string): Promise<void> {
+    await this.handle(id).cancel();
+  }
+
+  /** The batch's workflow status; throws InvalidInputError when `id` is some other kind of run. */
+  async describe(id: string): Promise<{ status: string }> {
+    const d = await this.handle(id).describe();
+    if (d.type !== BATCH_RUN_WORKFLOW) throw new InvalidInputError(`${id} is not a batch (it is a ${d.type} run)`);
+    return { status: d.status.name };
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * Options and helpers shared by `batch …` and `schedule …`: one option table (they parse
+ * the same command line), input-source checks that need no server, and a connection
+ * that turns database trouble into one line.
+ */
+import fs from 'node:fs';
+import type { parseArgs } from 'node:util';
+import { BatchInputError } from '../batch/inputs';
+import { FlowNotFoundError, InvalidFlowError, loadFlowSpec } from '../flows';
+import type { FlowSpec } from '../shared/flow-types';
+import type { Config } from '../infra/config';
+import type { AgentClient } from './agent-client';
+import { BatchClient, poolFromConfig, type BatchInputs, type StartBatchOptions } from './batch-client';
+import { connect } from './commands';
+import { UnreachableError, UsageError } from './errors';
+import { InvalidInputError } from './ids';
+
+export const BATCH_OPTIONS = {
+  // batch
+  inputs: { type: 'string' },
+  query: { type: 'string' },
+  item: { type: 'string', multiple: true },
+  flow: { type: 'string' },
+  concurrency: { type: 'string' },
+  'max-failure-ratio': { type: 'string' },
+  tenant: { type: 'string' },
+  id: { type: 'string' },
+  detach: { type: 'boolean' },
+  // schedule
+  agent: { type: 'string' },
+  input: { type: 'string' },
+  housekeeping: { type: 'boolean' },
+  cron: { type: 'string', multiple: true },
+  every: { type: 'string' },
+  offset: { type: 'string' },
+  timezone: { type: 'string' },
+  overlap: { type: 'string' },
+  'catchup-window': { type: 'string' },
+  'pause-on-failure': { type: 'boolean' },
+  paused: { type: 'boolean' },
+  note: { type: 'string' },
+  start: { type: 'string' },
+  end: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export type BatchOptionValues = ReturnType<typeof parseArgs<{ options: typeof BATCH_OPTIONS; allowPositionals: true; strict: true }>>['values'];
+
+function positiveInt(name: string, v: string | undefined, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`--${name} must be an integer from 1 to ${max}, not "${v}"`);
+  return n;
+}
+
+function ratio(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !(n >= 0 && n <= 1)) throw new UsageError(`--max-failure-ratio must be a number from 0 to 1, not "${v}"`);
+  return n;
+}
+
+/** The one input source the options name, checked before anything connects. */
+export function inputsFrom(o: BatchOptionValues): BatchInputs {
+  const given = [o.inputs !== undefined, o.query !== undefined, o.item !== undefined].filter(Boolean).length;
+  if (given !== 1) throw new UsageError('give exactly one input source: --inputs FILE.jsonl, --query "SQL" or --item "text" (repeatable)');
+  if (o.inputs !== undefined) {
+    if (!fs.existsSync(o.inputs) || !fs.statSync(o.inputs).isFile()) throw new InvalidInputError(`--inputs: no such file "${o.inputs}"`);
+    return { jsonl: o.inputs };
+  }
+  if (o.query !== undefined) {
+    if (!o.query.trim()) throw new InvalidInputError('--query is empty');
+    return { query: o.query };
+  }
+  const items = o.item ?? [];
+  const empty = items.findIndex((i) => !i.trim());
+  if (empty >= 0) throw new InvalidInputError(`--item ${empty + 1} is empty`);
+  return { items };
+}
+
+/** The flow a `--flow` option names (spec file or example name), validated; its problems are the user's to fix. */
+export function flowSpecFrom(ref: string): FlowSpec {
+  try {
+    return loadFlowSpec(ref);
+  } catch (err) {
+    if (err instanceof InvalidFlowError || err instanceof FlowNotFoundError) throw new InvalidInputError(err.message);
+    throw err;
+  }
+}
+
+/** Batch options shared by `batch start` and `schedule create`. */
+export function batchOptionsFrom(o: BatchOptionValues): Omit<StartBatchOptions, 'id'> {
+  const concurrency = positiveInt('concurrency', o.concurrency, 1000);
+  const maxFailureRatio = ratio(o['max-failure-ratio']);
+  return { ...(o.tenant ? { tenantId: o.tenant } : {}), ...(concurrency ? { concurrency } : {}), ...(maxFailureRatio !== undefined ? { maxFailureRatio } : {}) };
+}
+
+/** Database trouble and bad input files as one line the user can act on. */
+export async function clientErrors<T>(config: Config, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof BatchInputError) throw new InvalidInputError(err.message);
+    const code = (err as { code?: string }).code;
+    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === '28P01' || code === '3D000') {
+      const where = config.DATABASE_URL ? 'DATABASE_URL' : `the embedded Postgres on port ${config.EMBEDDED_POSTGRES_PORT}`;
+      throw new UnreachableError(`cannot reach Postgres (${where}: ${(err as Error).message.split('\n')[0]}); start it with "durable-agents dev" or set DATABASE_URL`);
+    }
+    if (code === '42P01') throw new UnreachableError(`the batch tables are missing (${(err as Error).message}); start a worker once so migrations apply`);
+    throw err;
+  }
+}
+
+/** Connects, runs `fn` with an agent client and a batch client, and closes both. */
+export async function withBatchClient(config: Config, fn: (agents: AgentClient, batches: BatchClient) => Promise<number>): Promise<number> {
+  const agents = await connect(config);
+  const batches = new BatchClient(agents.client, agents.taskQueue, poolFromConfig(config));
+  try {
+    return await clientErrors(config, () => fn(agents, batches));
+  } finally {
+    await batches.close().catch(() => undefined);
+    await agents.close();
+  }
+}
+
+/**
+ * Checks that the workers serve `agent`. Without workers polling, `batch start` fails
+ * (nothing would run) while `schedule create` skips the check (the schedule runs later).
+ */
+export async function checkAgent(agents: AgentClient, agent: string, requireWorker: boolean): Promise<void> {
+  if (!(await agents.hasWorkers())) {
+    if (!requireWorker) return;
+    throw new UnreachableError(`no worker is polling task queue "${agents.taskQueue}"; start one with "durable-agents dev"`);
+  }
+  const catalog = await agents.agentCatalog();
+  if (!catalog.some((a) => a.name === agent)) throw new InvalidInputError(`unknown agent "${agent}" (known: ${catalog.map((a) => a.name).join(', ') || 'none'})`);
+}
+

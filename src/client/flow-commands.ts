@@ -1,0 +1,129 @@
+/**
+ * `durable-agents flow run | status | answer`: start a flow from a spec file or example
+ * name and follow it node by node, show a flow's state, answer an escalation. A bad spec
+ * is one line naming the node, exit code 2, and nothing starts.
+ */
+import type { Config } from '../infra/config';
+import { FlowNotFoundError, readFlowSpec } from '../flows/load';
+import { InvalidFlowError, validateFlowSpec } from '../flows/validate';
+import type { FlowRunResult, FlowSpec } from '../shared/flow-types';
+import type { AgentClient } from './agent-client';
+import { uiUrl, type Out } from './commands';
+import { UnreachableError, UsageError } from './errors';
+import { FlowClient } from './flow-client';
+import { escalationLines, flowResultText, flowStateText, trailLine } from './flow-render';
+import { assertRunId, InvalidInputError } from './ids';
+import { approvalLines, webUiLink } from './render';
+
+export const FLOW_USAGE = `  flow run <spec.json|name> "<input>"  start a flow and follow its nodes  [--tenant T] [--id ID] [--detach]
+  flow status <id>                   show a flow's nodes, escalations and decisions
+  flow answer <id> <nodeId> "<text>" answer a waiting escalation node    [--by NAME]`;
+
+export interface FlowCommandOptions {
+  tenant?: string;
+  id?: string;
+  detach?: boolean;
+  by?: string;
+}
+
+function expect(args: string[], count: number, shape: string): string[] {
+  if (args.length !== count) throw new UsageError(`expected: durable-agents flow ${shape}`);
+  return args;
+}
+
+/** Spec problems are the user's to fix: exit code 2, one line. */
+function specErrorsAsInput<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof InvalidFlowError || err instanceof FlowNotFoundError) throw new InvalidInputError(err.message);
+    throw err;
+  }
+}
+
+/** Dispatches `flow <sub> …`; `agents` gives the connection and is used to look into child runs. */
+export async function flowCommand(agents: AgentClient, config: Config, args: string[], opts: FlowCommandOptions, out: Out): Promise<number> {
+  const [sub, ...rest] = args;
+  const flows = new FlowClient(agents.client, agents.taskQueue);
+  switch (sub) {
+    case 'run': {
+      const [ref, input] = expect(rest, 2, 'run <spec.json|name> "<input>"') as [string, string];
+      return flowRunCommand(flows, agents, config, ref, input, opts, out);
+    }
+    case 'status':
+      return flowStatusCommand(flows, expect(rest, 1, 'status <id>')[0]!, out);
+    case 'answer': {
+      const [id, nodeId, answer] = expect(rest, 3, 'answer <id> <nodeId> "<answer>"') as [string, string, string];
+      return flowAnswerCommand(flows, id, nodeId, answer, opts.by, out);
+    }
+    default:
+      throw new UsageError(`expected: durable-agents flow run|status|answer …\n${FLOW_USAGE}`);
+  }
+}
+
+export async function flowRunCommand(flows: FlowClient, agents: AgentClient, config: Config, ref: string, input: string, opts: FlowCommandOptions, out: Out): Promise<number> {
+  if (!input.trim()) throw new InvalidInputError('input is empty: give the flow a task, e.g. durable-agents flow run triage "How long does shipping take?"');
+  // The spec's own problems first, so they show even without a worker.
+  const spec: FlowSpec = specErrorsAsInput(() => validateFlowSpec(readFlowSpec(ref)));
+  if (!(await agents.hasWorkers())) throw new UnreachableError(`no worker is polling task queue "${agents.taskQueue}"; start one with "durable-agents dev"`);
+  const known = (await agents.agentCatalog()).map((a) => a.name);
+  specErrorsAsInput(() => validateFlowSpec(spec, { agents: known }));
+  const { id } = await flows.startFlow(spec, input, { tenantId: opts.tenant, id: opts.id });
+  out(`▶ ${id}   flow ${spec.name}   ${Object.keys(spec.nodes).length} nodes`);
+  const ui = uiUrl(config);
+  if (!opts.detach) {
+    const result = await watchFlow(flows, agents, id, out);
+    out(flowResultText(result));
+  }
+  if (ui) out(`Web UI: ${webUiLink(ui, config.TEMPORAL_NAMESPACE, id)}`);
+  return 0;
+}
+
+export async function flowStatusCommand(flows: FlowClient, id: string, out: Out): Promise<number> {
+  out(flowStateText(id, await flows.flowState(assertRunId(id))));
+  return 0;
+}
+
+export async function flowAnswerCommand(flows: FlowClient, id: string, nodeId: string, answer: string, by: string | undefined, out: Out): Promise<number> {
+  if (!answer.trim()) throw new InvalidInputError('the answer is empty');
+  await flows.answerEscalation(assertRunId(id), nodeId, answer, by);
+  out(`answered ${nodeId} of ${id}; the flow goes on`);
+  return 0;
+}
+
+/**
+ * Follows a flow until it ends: prints each decision of its trail once, each escalation
+ * with the command that answers it, and each approval a child run waits for.
+ */
+export async function watchFlow(flows: FlowClient, agents: AgentClient, id: string, write: Out, intervalMs = 300): Promise<FlowRunResult> {
+  let shown = 0;
+  const asked = new Set<string>();
+  let done = false;
+  const result = flows.result(id).finally(() => {
+    done = true;
+  });
+  const show = async (): Promise<void> => {
+    const s = await flows.flowState(id).catch(() => undefined); // not started yet, or just closed
+    if (!s) return;
+    s.trail.slice(shown).forEach((e) => write(trailLine(e)));
+    shown = s.trail.length;
+    for (const p of s.pendingEscalations) {
+      if (!asked.has(`escalation:${p.nodeId}`)) escalationLines(id, p).forEach(write);
+      asked.add(`escalation:${p.nodeId}`);
+    }
+    const running = s.nodes.flatMap((n) => n.runs.filter((r) => r.status === 'running'));
+    for (const run of running) {
+      const child = await agents.state(run.workflowId).catch(() => undefined);
+      for (const p of child?.pendingApprovals ?? []) {
+        if (!asked.has(`${run.workflowId}:${p.callId}`)) approvalLines(run.workflowId, p).forEach(write);
+        asked.add(`${run.workflowId}:${p.callId}`);
+      }
+    }
+  };
+  while (!done) {
+    await show();
+    await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, intervalMs))]);
+  }
+  await show();
+  return result;
+}

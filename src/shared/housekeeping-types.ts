@@ -1,0 +1,19 @@
+/** Input and result of the `housekeeping` workflow; plain JSON shared by workflow, activity and clients. */
+
+/** Options of one housekeeping pass. */
+export interface HousekeepingInput {
+  /** Settled ledger reservations older than this are deleted (default 7 days). */
+  reservationRetentionHours?: number;
+  /** Cache namespaces to prune (default: every namespace in `response_cache`). */
+  cacheNamespaces?: string[];
+  /** The cache's row cap per namespace (`l2MaxRows`), enforced while pruning (default: the cache module's, 100,000). */
+  cacheMaxRows?: number;
+}
+
+/** What one housekeeping pass deleted. */
+export interface HousekeepingResult {
+  cacheRows: number;
+  reservations: number;
+  /** Tables that do not exist in this database (their migration is not applied). */
+  skipped: string[];
+}

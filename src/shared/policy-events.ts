@@ -1,0 +1,26 @@
+/**
+ * What the worker's policies decided during a model or tool call. Returned to the
+ * workflow, so every decision is in the run's history and its `state`.
+ */
+export type PolicyEventKind =
+  | 'guardrail'
+  | 'cache_hit'
+  | 'fallback'
+  | 'budget_alert'
+  | 'budget_exceeded'
+  | 'budget_downgrade'
+  | 'budget_paused'
+  | 'budget_resumed';
+
+export interface PolicyEvent {
+  kind: PolicyEventKind;
+  /** One line for people, e.g. "input: redact (email)" or "tenant acme daily usd at 80%". */
+  detail: string;
+}
+
+export interface StepPolicyEvent extends PolicyEvent {
+  step: number;
+}
+
+/** How a model step's response was obtained. */
+export type CacheOutcome = 'l1' | 'l2' | 'miss' | 'bypass';
