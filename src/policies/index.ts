@@ -13,7 +13,7 @@ import type { ModelResponse } from '../models/types';
 import { BudgetLedger, parseBudgetConfig, PolicyConfigError, type BudgetConfig } from './budget';
 import { parseCacheConfig, ResponseCache, type CacheConfig } from './cache';
 import { GuardrailConfigError, parseGuardrailConfig, resolveGuardrailConfig, type GuardrailConfig, type GuardrailConfigInput } from './guardrails';
-import { ModelRouter, parseRouterConfig, type RouterConfig } from './router';
+import { checkRouterProviders, ModelRouter, parseRouterConfig, type RouterConfig } from './router';
 
 const Layered = z.record(z.string().min(1), z.unknown());
 
@@ -80,20 +80,23 @@ export interface PolicyConfig {
 /** The router needs a default profile; agents normally pin their own model and fallbacks. */
 const DEFAULT_ROUTER = { default: { tiers: [{ name: 'local', models: ['local:rules'] }] } };
 
-/** Reads and validates the file POLICY_CONFIG names (the defaults when unset), before any server or worker starts. */
-export function loadPolicyConfig(path: string | undefined): PolicyConfig {
-  if (!path) return policyConfigFrom(DEFAULT_POLICY_FILE, 'default policies');
+/**
+ * Reads and validates the file POLICY_CONFIG names (the defaults when unset), before any
+ * server or worker starts. With `providers`, router models must name one of them.
+ */
+export function loadPolicyConfig(path: string | undefined, providers?: string[]): PolicyConfig {
+  if (!path) return policyConfigFrom(DEFAULT_POLICY_FILE, 'default policies', providers);
   let raw: unknown;
   try {
     raw = JSON.parse(fs.readFileSync(path, 'utf8'));
   } catch (err) {
     throw new PolicyConfigFileError(`POLICY_CONFIG=${path} cannot be read as JSON: ${(err as Error).message}`);
   }
-  return policyConfigFrom(raw, path);
+  return policyConfigFrom(raw, path, providers);
 }
 
 /** Validates a policy file's contents; every error names `where` and the field. */
-export function policyConfigFrom(raw: unknown, where: string): PolicyConfig {
+export function policyConfigFrom(raw: unknown, where: string, providers?: string[]): PolicyConfig {
   const parsed = PolicyFileSchema.safeParse(raw);
   if (!parsed.success) {
     const i = parsed.error.issues[0]!;
@@ -103,11 +106,13 @@ export function policyConfigFrom(raw: unknown, where: string): PolicyConfig {
   const file = parsed.data;
   try {
     const g = file.guardrails ?? {};
+    const router = parseRouterConfig(file.router ?? DEFAULT_ROUTER);
+    if (providers) checkRouterProviders(router, providers);
     return {
       guardrails: new GuardrailSettings((g.base ?? {}) as GuardrailConfigInput, (g.agents ?? {}) as Record<string, GuardrailConfigInput>, (g.tenants ?? {}) as Record<string, GuardrailConfigInput>),
       cache: parseCacheConfig(file.cache ?? {}),
       budget: parseBudgetConfig(file.budget ?? {}),
-      router: parseRouterConfig(file.router ?? DEFAULT_ROUTER),
+      router,
     };
   } catch (err) {
     if (err instanceof GuardrailConfigError || err instanceof PolicyConfigError) throw new PolicyConfigFileError(`${where}: ${err.message}`);

@@ -3,7 +3,7 @@
  * code, and tuning from configuration.
  */
 import path from 'node:path';
-import { type NativeConnection, Worker } from '@temporalio/worker';
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { PROJECT_ROOT } from '../infra/paths';
 
@@ -17,6 +17,8 @@ export interface AgentWorkerOptions {
   maxConcurrentActivityTaskExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
   maxCachedWorkflows?: number;
+  /** Activity and workflow interceptors, e.g. tracing or metrics exporters. */
+  interceptors?: WorkerOptions['interceptors'];
 }
 
 /** Default location of the bundle written by `npm run build`. */
@@ -36,5 +38,6 @@ export async function createAgentWorker(o: AgentWorkerOptions): Promise<Worker> 
     maxConcurrentWorkflowTaskExecutions: o.maxConcurrentWorkflowTaskExecutions ?? 40,
     maxCachedWorkflows: o.maxCachedWorkflows ?? 1000,
     shutdownGraceTime: '10s',
+    ...(o.interceptors ? { interceptors: o.interceptors } : {}),
   });
 }

@@ -50,7 +50,8 @@ function quietSdkLogs(): void {
 export async function startStack({ config, log, agents: defs, withWorker }: StackOptions): Promise<Stack> {
   // Validate agents before starting servers: a broken definition should fail fast.
   const agents = new AgentRegistry(defs, { modelOverride: config.DURABLE_AGENTS_MODEL });
-  const policyConfig = withWorker ? loadPolicyConfig(config.POLICY_CONFIG) : undefined;
+  const providers = withWorker ? createModelProviders({ ...providerOptionsFromEnv(process.env), playbooks: agents.playbooks() }) : undefined;
+  const policyConfig = providers ? loadPolicyConfig(config.POLICY_CONFIG, providers.names()) : undefined;
   quietSdkLogs();
   let dev: DevServer | undefined;
   let db: Database | undefined;
@@ -69,14 +70,13 @@ export async function startStack({ config, log, agents: defs, withWorker }: Stac
     const address = dev?.address ?? config.TEMPORAL_ADDRESS!;
     let worker: Worker | undefined;
     let workerDone: Promise<void> | undefined;
-    if (withWorker) {
+    if (providers && policyConfig) {
       connection = await NativeConnection.connect(temporalConnectionOptions(config, address));
-      const providers = createModelProviders({ ...providerOptionsFromEnv(process.env), playbooks: agents.playbooks() });
       worker = await createAgentWorker({
         connection,
         namespace: config.TEMPORAL_NAMESPACE,
         taskQueue: config.TASK_QUEUE,
-        deps: { db: db.pool, providers, agents, log, policies: createPolicies(policyConfig!, { pool: db.pool, providers }) },
+        deps: { db: db.pool, providers, agents, log, policies: createPolicies(policyConfig, { pool: db.pool, providers }) },
         workflowBundlePath: config.WORKFLOW_BUNDLE_PATH ?? defaultWorkflowBundlePath(),
         maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
         maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker, type WorkerOptions } from '@temporalio/worker';
 import pg from 'pg';
 import type { AgentDefinition } from '../../src/agents/define-agent';
 import { AgentRegistry } from '../../src/agents/registry';
@@ -36,6 +36,7 @@ export interface HarnessOptions {
   /** SDK log level; 'ERROR' silences the warning each intentionally failing run logs. */
   sdkLogLevel?: 'WARN' | 'ERROR';
   taskQueue?: string;
+  interceptors?: WorkerOptions['interceptors'];
   /** Policy file contents (as POLICY_CONFIG would hold); default: the built-in policies. */
   policies?: unknown;
 }
@@ -74,6 +75,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     maxCachedWorkflows: opts.maxCachedWorkflows,
     maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTaskExecutions,
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions,
+    interceptors: opts.interceptors,
   });
   const running = worker.run();
   const connection = await Connection.connect({ address: env.address });

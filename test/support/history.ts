@@ -24,3 +24,15 @@ export function eventTime(e: HistoryEvent): number {
   const t = e.eventTime!;
   return Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6);
 }
+
+/** Results of completed activities of one type, in order, as the workflow received them. */
+export function activityResults<T = unknown>(events: HistoryEvent[], type: string): T[] {
+  const scheduled = new Map<string, string>();
+  const out: T[] = [];
+  for (const e of events) {
+    if (e.activityTaskScheduledEventAttributes) scheduled.set(String(e.eventId), e.activityTaskScheduledEventAttributes.activityType!.name!);
+    const done = e.activityTaskCompletedEventAttributes;
+    if (done && scheduled.get(String(done.scheduledEventId)) === type) out.push(defaultPayloadConverter.fromPayload(done.result!.payloads![0]!) as T);
+  }
+  return out;
+}

@@ -68,6 +68,12 @@ export const TenantBudgetSchema = BudgetLimitsSchema.extend({
 /** The whole budget configuration. Tenants not listed have no limits except {@link BudgetConfig.defaultRunCapUsd}. */
 export const BudgetConfigSchema = z
   .object({
+    /**
+     * `false` turns the ledger off: reserve, commit and release touch no table and charge
+     * nothing (for measuring what budgets cost, or for deployments that meter elsewhere).
+     * Optional rather than defaulted, so a parsed config without it stays as written; absent means on.
+     */
+    enabled: z.boolean().optional(),
     tenants: z.record(z.string().min(1), TenantBudgetSchema).default({}),
     /** Run cap for runs whose tenant and agent set none. */
     defaultRunCapUsd: usd.optional(),

@@ -61,11 +61,14 @@ export class BudgetLedger {
   private readonly pool: pg.Pool;
   private readonly config: BudgetConfig;
   private readonly clock: () => number;
+  /** Off (`enabled: false`): reserve, commit and release validate their input and charge nothing. */
+  private readonly enabled: boolean;
 
   constructor(options: BudgetLedgerOptions) {
     this.pool = options.pool;
     this.config = options.config;
     this.clock = options.clock ?? Date.now;
+    this.enabled = options.config.enabled !== false;
   }
 
   /**
@@ -76,6 +79,7 @@ export class BudgetLedger {
   async reserve(call: BudgetCall, estimate: Spend): Promise<Reservation> {
     const usd = checkAmount(estimate.usd, 'estimate.usd');
     const tokens = Math.ceil(checkAmount(estimate.tokens ?? 0, 'estimate.tokens'));
+    if (!this.enabled) return { status: 'reserved', duplicate: false, heldUsd: 0, heldTokens: 0, supersededAttempts: [], remaining: {} };
     const specs = countersFor(this.config, call, this.clock());
     try {
       return await this.transaction(specs.map((s) => s.scope), async (client) => {
@@ -143,6 +147,7 @@ export class BudgetLedger {
   async commit(call: BudgetCall, actual: Spend): Promise<CommitResult> {
     const usd = checkAmount(actual.usd, 'actual.usd');
     const tokens = Math.ceil(checkAmount(actual.tokens ?? 0, 'actual.tokens'));
+    if (!this.enabled) return { duplicate: false, chargedUsd: 0, chargedTokens: 0, alerts: [] };
     const current = countersFor(this.config, call, this.clock()).map((s) => s.scope);
     try {
       return await this.commitOnce(call, usd, tokens, current);
@@ -198,6 +203,7 @@ export class BudgetLedger {
    * Returns false when there was no hold (never reserved, already released, superseded or committed).
    */
   async release(ref: AttemptRef): Promise<boolean> {
+    if (!this.enabled) return false;
     return this.transaction([], async (client) => {
       const row = await this.lockAttempt(client, ref);
       if (row?.status !== 'reserved') return false;

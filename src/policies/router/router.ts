@@ -126,7 +126,7 @@ export class ModelRouter {
     this.breakers =
       options.breakers ?? new CircuitBreakers({ defaults: options.config.breaker, overrides: options.config.breakers, clock: this.clock });
     this.limiter = options.limiter ?? new RateLimiter({ ...options.config.rateLimits, clock: this.clock });
-    checkProviders(options.config, options.providers.names());
+    checkRouterProviders(options.config, options.providers.names());
   }
 
   /** The chain `complete` would try for this request, without calling anything. Use it to size a budget reservation. */
@@ -255,7 +255,7 @@ function errorOf(f: ClassifiedError): NonNullable<RouteAttempt['error']> {
 }
 
 /** Every model in the configuration must name a provider this worker has. */
-function checkProviders(config: RouterConfig, known: string[]): void {
+export function checkRouterProviders(config: RouterConfig, known: string[]): void {
   const fields: string[] = [];
   const details: string[] = [];
   const profiles: Array<[string, RouterProfile]> = [['default', config.default], ...Object.entries(config.agents).map(([name, p]): [string, RouterProfile] => [`agents.${name}`, p])];
