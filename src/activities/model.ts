@@ -12,6 +12,7 @@ import { parseModelRef } from '../models/types';
 import { BudgetExceededError, estimateChainCost } from '../policies/budget';
 import { cachePolicyFor } from '../policies/cache';
 import { checkToolCall } from '../policies/guardrails';
+import type { RoutePlan } from '../policies/router';
 import { FailureType } from '../shared/failures';
 import { ZERO_USAGE, type AssistantMessage, type ChatMessage, type FinishReason, type Usage } from '../shared/messages';
 import type { CacheOutcome, PolicyEvent } from '../shared/policy-events';
@@ -78,17 +79,27 @@ export function createModelActivities({ agents, policies, log }: Pick<ActivityDe
         if (hit) {
           events.push({ kind: 'cache_hit', detail: `response served from ${hit.level}` });
         } else {
-          // 3. Budget: reserve the worst case of the chain, idempotent per attempt.
-          const chain = [input.model, ...spec.fallbackModels];
           const call = { workflowId: info.workflowExecution!.workflowId, activityId: info.activityId, attempt: info.attempt, tenantId: input.tenantId, agent: input.agent, ...(input.runCapUsd !== undefined ? { runCapUsd: input.runCapUsd } : {}), ...(input.runCapRaisedUsd !== undefined ? { runCapRaisedUsd: input.runCapRaisedUsd } : {}) };
+          // 3. Route: an agent with a routing profile gets a tier chosen from the request's
+          //    complexity and its remaining budget; any other agent its model and fallbacks.
+          let plan: RoutePlan;
+          if (policies.router.routes(input.agent)) {
+            const remaining = await policies.budget.remaining(call);
+            plan = policies.router.plan(request, { tenantId: input.tenantId, agent: input.agent, ...(remaining.usd !== undefined ? { remainingBudgetUsd: remaining.usd } : {}) });
+            events.push({ kind: 'route', detail: `tier ${plan.tier} (${plan.reason}, score ${plan.score.toFixed(2)}): ${plan.chain.join(' → ')}` });
+          } else {
+            plan = { tier: 'pinned', score: 0, reason: 'pinned', chain: [input.model, ...spec.fallbackModels] };
+          }
+          const chain = plan.chain;
           try {
+            // 4. Budget: reserve the worst case of the chain, idempotent per attempt.
             await policies.budget.reserve(call, estimateChainCost(chain, request));
-            // 4. Route: the agent's model, then its fallbacks, past open breakers and rate limits.
-            const routed = await policies.router.complete(request, { tenantId: input.tenantId, agent: input.agent, chain, signal: Context.current().cancellationSignal });
+            // 5. Call the chain in order, past open breakers, retry-afters and rate limits.
+            const routed = await policies.router.complete(request, { tenantId: input.tenantId, agent: input.agent, plan, signal: Context.current().cancellationSignal });
             for (const a of routed.attempts) if (a.outcome !== 'ok') events.push({ kind: 'fallback', detail: `${a.modelRef} ${a.outcome}${a.reason ? ` (${a.reason})` : ''}${a.error ? `: ${a.error.message}` : ''}` });
             response = routed.response;
             costUsd = costOf(response.model, response.usage).usd;
-            // 5. Commit the actual cost; a retried attempt is charged once.
+            // 6. Commit the actual cost; a retried attempt is charged once.
             const committed = await policies.budget.commit(call, { usd: costUsd, tokens: response.usage.inputTokens + response.usage.outputTokens });
             events.push(...alertEvents(committed.alerts));
           } catch (err) {
@@ -99,7 +110,7 @@ export function createModelActivities({ agents, policies, log }: Pick<ActivityDe
           if (key) await policies.responses.set(input.tenantId, key, response, { ttlSeconds: cachePolicy.ttlSeconds });
         }
 
-        // 6. Output guardrails: leaks redacted, blocked text withheld.
+        // 7. Output guardrails: leaks redacted, blocked text withheld.
         const out = guardOutput(response!.message.content, guardrails, { ...who, systemPrompt: spec.instructions });
         events.push(...out.events);
         const message: AssistantMessage = { ...response!.message, content: out.content };
@@ -111,7 +122,7 @@ export function createModelActivities({ agents, policies, log }: Pick<ActivityDe
           'gen_ai.response.finish_reasons': [response!.finishReason],
           'durable_agents.cache': hit ? hit.level : key ? 'miss' : 'bypass',
         });
-        // 7. Tool calls: schema, approval rules, and who may run what.
+        // 8. Tool calls: schema, approval rules, and who may run what.
         const access = (tool: string, args: unknown) => checkToolCall({ tool, args }, guardrails.tools, who);
         return {
           message,

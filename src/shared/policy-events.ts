@@ -5,6 +5,7 @@
 export type PolicyEventKind =
   | 'guardrail'
   | 'cache_hit'
+  | 'route'
   | 'fallback'
   | 'budget_alert'
   | 'budget_exceeded'

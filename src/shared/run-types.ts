@@ -132,7 +132,7 @@ export interface AgentRunResult {
   usage: Usage;
   costUsd: number;
   toolCalls: ToolCallRecord[];
-  /** Which model answered, and whether it is the deterministic local provider. */
+  /** The model that gave the final answer (after fallbacks and routing), e.g. `local:support`. */
   model: string;
   /**
    * Set when this run handed its conversation to another agent: the answer, status and
@@ -155,6 +155,7 @@ export interface CarriedState {
   policyEvents: StepPolicyEvent[];
   /** The model in use when it differs from the agent's (after a budget downgrade). */
   model?: string;
+  answeredBy?: string;
   runCapRaisedUsd?: number;
 }
 

@@ -75,6 +75,8 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
     if (policyEvents.length > KEPT_POLICY_EVENTS) policyEvents.splice(0, policyEvents.length - KEPT_POLICY_EVENTS);
   };
   let gate: BudgetGate | undefined;
+  /** The model that gave the last answer (a fallback or a routed tier may differ from the agent's). */
+  let answeredBy: string | undefined = carry?.answeredBy;
 
   const setStatus = (next: RunStatus): void => {
     if (next === status) return;
@@ -216,6 +218,7 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
         if (m?.role === 'user') messages[r.index] = { ...m, content: r.content };
       }
       res.events?.forEach(note);
+      answeredBy = res.model;
       messages.push(res.message);
       usage = addUsage(usage, res.usage);
       costUsd += res.costUsd;
@@ -248,6 +251,7 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
             continuedAsNew: (carry?.continuedAsNew ?? 0) + 1,
             policyEvents,
             model: budget.model,
+            ...(answeredBy ? { answeredBy } : {}),
             ...(budget.runCapRaisedUsd !== undefined ? { runCapRaisedUsd: budget.runCapRaisedUsd } : {}),
           },
         });
@@ -295,7 +299,7 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
   function finish(final: FinishStatus, answer: string, handedOff?: AgentRunResult): AgentRunResult {
     setStatus(final);
     wf.upsertSearchAttributes([{ key: CostUsdKey, value: costUsd }]);
-    const own: AgentRunResult = { status: final, answer, steps: step, usage, costUsd, toolCalls: records, model: gate?.model ?? spec!.model };
+    const own: AgentRunResult = { status: final, answer, steps: step, usage, costUsd, toolCalls: records, model: answeredBy ?? gate?.model ?? spec!.model };
     return handedOff ? mergeHandoff(own, handedOff, handoffs.requested!.to) : own;
   }
 }

@@ -49,7 +49,7 @@ const priced: ModelProvider = {
 };
 
 const run = randomUUID().slice(0, 8);
-const T = { roles: `roles-${run}`, fifty: `fifty-${run}`, lost: `lost-${run}`, lostNoCache: `lost-nocache-${run}`, a: `acme-${run}`, b: `globex-${run}` };
+const T = { tight: `tight-${run}`, roles: `roles-${run}`, fifty: `fifty-${run}`, lost: `lost-${run}`, lostNoCache: `lost-nocache-${run}`, a: `acme-${run}`, b: `globex-${run}` };
 
 let h: Harness;
 beforeAll(async () => {
@@ -57,6 +57,7 @@ beforeAll(async () => {
     agents: [
       testAgent('reader', 'scripted:pol', { tools: [fetchPage] }),
       testAgent('teller', 'scripted:pol'),
+      testAgent('routed', 'scripted:cheap'),
       testAgent('spender', 'openai:gpt-4o'),
       testAgent('frugal', 'openai:gpt-4o', { budget: { onExceeded: 'downgrade', downgradeTo: 'scripted:pol', runCapUsd: 0.01 } }),
       testAgent('patient', 'openai:gpt-4o', { budget: { onExceeded: 'pause', runCapUsd: 0.01 } }),
@@ -67,7 +68,11 @@ beforeAll(async () => {
     sdkLogLevel: 'ERROR',
     policies: {
       guardrails: { tenants: { [T.roles]: { tools: { byRole: { viewer: ['lookup', 'fetch_page'], clerk: ['*'] }, rules: [{ tool: 'pay', field: 'amount', max: 50 }] } } } },
-      budget: { tenants: { [T.fifty]: { dailyUsd: 0.1 } } },
+      budget: { tenants: { [T.fifty]: { dailyUsd: 0.1 }, [T.tight]: { dailyUsd: 0.02 } } },
+      router: {
+        default: { tiers: [{ name: 'local', models: ['local:rules'] }] },
+        agents: { routed: { complexity: { toolPoints: 0 }, tiers: [{ name: 'cheap', models: ['scripted:cheap'] }, { name: 'smart', models: ['openai:gpt-4o'], minScore: 1, minRemainingUsd: 0.05 }] } },
+      },
       cache: { tenants: { [T.lostNoCache]: { enabled: false } } },
     },
     interceptors: { activity: [() => ({ inbound: new LoseFirstAttempt() })] },
@@ -285,6 +290,19 @@ describe('budget', () => {
 });
 
 describe('model router', () => {
+  test('an agent with a routing profile gets its tier from the request and the budget left', async () => {
+    const ask = async (task: string, tenantId: string) => {
+      scripts.set(task, [{ content: 'answered' }]);
+      const { id } = await h.agents.start('routed', task, { tenantId });
+      const result = await h.agents.result(id);
+      return { model: result.model, route: (await h.agents.state(id)).policyEvents.find((e) => e.kind === 'route')?.detail };
+    };
+    expect(await ask(`hello ${run}`, T.a)).toEqual({ model: 'scripted:cheap', route: expect.stringMatching(/^tier cheap \(complexity/) });
+    expect(await ask(`analyze step by step why the build broke ${run}`, T.a)).toEqual({ model: 'openai:gpt-4o', route: expect.stringMatching(/^tier smart \(complexity/) });
+    // The same hard request, from a tenant with $0.02 left: the cheap tier.
+    expect(await ask(`analyze step by step why the deploy broke ${run}`, T.tight)).toEqual({ model: 'scripted:cheap', route: expect.stringMatching(/^tier cheap \(budget/) });
+  });
+
   let llm: FakeLlmServer;
   let r: Harness;
   beforeAll(async () => {

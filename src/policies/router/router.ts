@@ -129,6 +129,11 @@ export class ModelRouter {
     checkRouterProviders(options.config, options.providers.names());
   }
 
+  /** Whether `agent` has a routing profile of its own (else callers pin its model and fallbacks). */
+  routes(agent: string): boolean {
+    return Object.hasOwn(this.config.agents, agent);
+  }
+
   /** The chain `complete` would try for this request, without calling anything. Use it to size a budget reservation. */
   plan(request: RoutableRequest, ctx: Omit<RouteContext, 'signal' | 'plan'>): RoutePlan {
     if (ctx.chain) return { tier: 'pinned', score: 0, reason: 'pinned', chain: [...ctx.chain] };
