@@ -6,8 +6,10 @@
  *
  * - response cache: `ResponseCache.prune()` (src/policies/cache) per namespace — deletes
  *   expired rows and evicts beyond the row cap, oldest first;
- * - budget ledger: `BudgetLedger.prune()` (src/policies/budget) — deletes settled
- *   reservations (committed, released, superseded) older than the retention; counters stay.
+ * - budget ledger: `BudgetLedger.releaseStale()` frees holds of attempts that never came
+ *   back (a terminated run, a lost worker without retries), then `BudgetLedger.prune()`
+ *   deletes settled reservations (committed, released, superseded) older than the
+ *   retention; counters stay.
  */
 import type pg from 'pg';
 import { BudgetLedger, parseBudgetConfig } from '../policies/budget';
@@ -16,6 +18,8 @@ import type { HousekeepingInput, HousekeepingResult } from '../shared/housekeepi
 import type { ActivityDeps } from './index';
 
 const DEFAULT_RETENTION_HOURS = 7 * 24;
+/** Far beyond callModel's 2-minute start-to-close timeout: no live attempt holds budget this long. */
+const DEFAULT_STALE_HOLD_MINUTES = 60;
 
 async function tableExists(db: pg.Pool, table: string): Promise<boolean> {
   const { rows } = await db.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [table]);
@@ -36,22 +40,27 @@ export async function pruneCache(db: pg.Pool, input: Pick<HousekeepingInput, 'ca
   return deleted;
 }
 
-/** Deletes settled ledger reservations older than `olderThan` through the budget module. */
-export async function pruneLedger(db: pg.Pool, olderThan: Date): Promise<number> {
-  // prune() reads no limits; an empty config is enough to build the ledger.
-  return new BudgetLedger({ pool: db, config: parseBudgetConfig({}) }).prune(olderThan);
+/** Releases holds older than `staleBefore`, then deletes settled reservations older than `olderThan`. */
+export async function pruneLedger(db: pg.Pool, staleBefore: Date, olderThan: Date): Promise<{ released: number; deleted: number }> {
+  // Neither reads limits; an empty config is enough to build the ledger.
+  const ledger = new BudgetLedger({ pool: db, config: parseBudgetConfig({}) });
+  const released = await ledger.releaseStale(staleBefore);
+  return { released, deleted: await ledger.prune(olderThan) };
 }
 
 export function createHousekeepingActivities({ db }: Pick<ActivityDeps, 'db'>) {
   return {
     /** One housekeeping pass: expired cache rows, then old ledger reservations. */
     async pruneExpired(input: HousekeepingInput = {}): Promise<HousekeepingResult> {
-      const result: HousekeepingResult = { cacheRows: 0, reservations: 0, skipped: [] };
+      const result: HousekeepingResult = { cacheRows: 0, released: 0, reservations: 0, skipped: [] };
       if (await tableExists(db, 'response_cache')) result.cacheRows = await pruneCache(db, input);
       else result.skipped.push('response_cache');
       if (await tableExists(db, 'budget_reservations')) {
         const hours = input.reservationRetentionHours ?? DEFAULT_RETENTION_HOURS;
-        result.reservations = await pruneLedger(db, new Date(Date.now() - hours * 3_600_000));
+        const staleMinutes = input.staleHoldMinutes ?? DEFAULT_STALE_HOLD_MINUTES;
+        const ledger = await pruneLedger(db, new Date(Date.now() - staleMinutes * 60_000), new Date(Date.now() - hours * 3_600_000));
+        result.released = ledger.released;
+        result.reservations = ledger.deleted;
       } else {
         result.skipped.push('budget_reservations');
       }

@@ -8,6 +8,7 @@ import { NoModelAvailableError, TenantRateLimitedError } from '../policies/route
 import { runGuardrails, type GuardrailConfig, type GuardrailRun } from '../policies/guardrails';
 import { FailureType } from '../shared/failures';
 import type { Logger } from '../infra/logger';
+import { policyMetrics } from '../infra/telemetry';
 import type { ChatMessage } from '../shared/messages';
 import type { PolicyEvent } from '../shared/policy-events';
 
@@ -55,9 +56,10 @@ export function guardToolResult(text: string, config: GuardrailConfig, ctx: { ag
   return { action: run.action, text: run.action === 'redact' ? run.redacted : text, event, summary: describeRun('tool_result', run) };
 }
 
-/** Every policy decision is also logged with the run it belongs to; blocks and budget stops as warnings. */
+/** Every policy decision is also logged with the run it belongs to (blocks and budget stops as warnings) and counted. */
 export function logPolicyEvents(log: Logger, runId: { workflowId?: string; runId?: string }, events: PolicyEvent[]): void {
   for (const e of events) {
+    policyMetrics.decisions.add(1, { kind: e.kind });
     const serious = e.kind === 'budget_exceeded' || (e.kind === 'guardrail' && e.detail.includes(': block'));
     log[serious ? 'warn' : 'info']('policy decision', { ...runId, kind: e.kind, detail: e.detail });
   }

@@ -6,7 +6,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { withSpan } from '../infra/telemetry';
+import { policyMetrics, withSpan } from '../infra/telemetry';
 import { costOf } from '../models/pricing';
 import { parseModelRef } from '../models/types';
 import { BudgetExceededError, estimateChainCost } from '../policies/budget';
@@ -74,6 +74,7 @@ export function createModelActivities({ agents, policies, log }: Pick<ActivityDe
         const cachePolicy = cachePolicyFor(policies.cacheConfig, who);
         const key = cachePolicy.enabled ? policies.responses.key({ provider: providerName, ...request }, input.tenantId, cachePolicy) : undefined;
         const hit = key ? await policies.responses.get(input.tenantId, key) : undefined;
+        if (key) policyMetrics.cacheLookups.add(1, { cache: 'model', outcome: hit?.level ?? 'miss' });
         let response = hit?.value;
         let costUsd = 0;
         if (hit) {

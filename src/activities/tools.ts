@@ -5,7 +5,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type pg from 'pg';
-import { withSpan } from '../infra/telemetry';
+import { policyMetrics, withSpan } from '../infra/telemetry';
 import { FailureType } from '../shared/failures';
 import type { ToolOutcome } from '../shared/tool-plan';
 import type { PolicyEvent } from '../shared/policy-events';
@@ -80,6 +80,7 @@ export function createToolActivities({ db, agents, policies, log }: Pick<Activit
       return withSpan(`execute_tool ${input.tool}`, attrs, async (span) => {
         const events: PolicyEvent[] = [];
         const hit = key ? await policies.toolResults.get(input.tenantId, key) : undefined;
+        if (key) policyMetrics.cacheLookups.add(1, { cache: 'tool', outcome: hit?.level ?? 'miss' });
         let result: unknown;
         if (hit) {
           result = hit.value;

@@ -4,6 +4,8 @@
 export interface HousekeepingInput {
   /** Settled ledger reservations older than this are deleted (default 7 days). */
   reservationRetentionHours?: number;
+  /** Holds still `reserved` after this long belong to attempts that never came back; they are released (default 60). */
+  staleHoldMinutes?: number;
   /** Cache namespaces to prune (default: every namespace in `response_cache`). */
   cacheNamespaces?: string[];
   /** The cache's row cap per namespace (`l2MaxRows`), enforced while pruning (default: the cache module's, 100,000). */
@@ -13,6 +15,9 @@ export interface HousekeepingInput {
 /** What one housekeeping pass deleted. */
 export interface HousekeepingResult {
   cacheRows: number;
+  /** Stale holds released (their budget is free again). */
+  released: number;
+  /** Settled reservations deleted. */
   reservations: number;
   /** Tables that do not exist in this database (their migration is not applied). */
   skipped: string[];

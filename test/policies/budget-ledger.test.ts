@@ -233,13 +233,14 @@ describe('BudgetLedger housekeeping', () => {
 });
 
 describe('BudgetLedger turned off', () => {
-  it('holds, charges and writes nothing with enabled: false, whatever the limits', async () => {
+  it('holds, charges, writes and limits nothing with enabled: false, whatever the limits', async () => {
     const t = tenant();
     const off = ledgerFor({ [t]: { dailyUsd: 0.01 } }, { enabled: false });
     const c = call(t);
     await expect(off.reserve(c, { usd: 1 })).resolves.toEqual({ status: 'reserved', duplicate: false, heldUsd: 0, heldTokens: 0, supersededAttempts: [], remaining: {} });
     await expect(off.commit(c, { usd: 1, tokens: 100 })).resolves.toEqual({ duplicate: false, chargedUsd: 0, chargedTokens: 0, alerts: [] });
     expect(await off.release(c)).toBe(false);
+    expect(await off.remaining(c)).toEqual({});
     await expect(off.reserve(c, { usd: -1 })).rejects.toThrow('estimate.usd');
 
     const rows = await pool.query('SELECT 1 FROM budget_reservations WHERE tenant_id = $1', [t]);

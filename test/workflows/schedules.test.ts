@@ -114,12 +114,16 @@ test('housekeeping prunes expired cache rows and old settled reservations, and i
   const result = (await h.temporal.workflow.execute(HOUSEKEEPING_WORKFLOW, { taskQueue: h.taskQueue, workflowId: `housekeeping-test-${run}`, args: [{ cacheNamespaces: [ns] }] })) as HousekeepingResult;
   expect(result.cacheRows).toBe(1);
   expect(result.reservations).toBeGreaterThanOrEqual(1);
+  expect(result.released).toBeGreaterThanOrEqual(1);
   expect(result.skipped).toEqual([]);
   const cache = await h.pool.query<{ key: string }>('SELECT key FROM response_cache WHERE namespace = $1', [ns]);
   expect(cache.rows.map((r) => r.key)).toEqual(['fresh']);
-  // Settled and old: gone. A hold still reserved, or a recent row: kept.
-  const ledger = await h.pool.query<{ activity_id: string }>('SELECT activity_id FROM budget_reservations WHERE workflow_id = $1 ORDER BY activity_id', [wf]);
-  expect(ledger.rows.map((r) => r.activity_id)).toEqual(['new-committed', 'old-reserved']);
+  // Settled and old: gone. A stale hold: released (kept until the retention passes). A recent row: kept.
+  const ledger = await h.pool.query<{ activity_id: string; status: string }>('SELECT activity_id, status FROM budget_reservations WHERE workflow_id = $1 ORDER BY activity_id', [wf]);
+  expect(ledger.rows).toEqual([
+    { activity_id: 'new-committed', status: 'committed' },
+    { activity_id: 'old-reserved', status: 'released' },
+  ]);
 
   expect(await schedules.ensureHousekeeping({ every: '1h' })).toBe(true);
   expect(await schedules.ensureHousekeeping({ every: '1h' })).toBe(false);

@@ -61,7 +61,7 @@ export class BudgetLedger {
   private readonly pool: pg.Pool;
   private readonly config: BudgetConfig;
   private readonly clock: () => number;
-  /** Off (`enabled: false`): reserve, commit and release validate their input and charge nothing. */
+  /** Off (`enabled: false`): reserve, commit and release validate their input and charge nothing; no counter is reported, so nothing limits routing either. */
   private readonly enabled: boolean;
 
   constructor(options: BudgetLedgerOptions) {
@@ -230,6 +230,7 @@ export class BudgetLedger {
 
   /** The counters a call in `ctx` would be charged to now, with limits, spend and holds. */
   async report(ctx: SpendContext): Promise<CounterReport[]> {
+    if (!this.enabled) return [];
     const specs = countersFor(this.config, ctx, this.clock());
     const states = await readCounters(this.pool, ctx.tenantId, specs.map((s) => s.scope));
     return specs.map(({ scope, limits }) => ({ ...(states.get(scopeId(scope)) as CounterState), limits }));
