@@ -2,8 +2,11 @@
  * Versioned SQL migrations from migrations/NNN_name.sql, applied in order at start-up.
  * An advisory lock serialises concurrent starters (several workers booting at once);
  * each file runs in its own transaction with its version row, so a failed migration
- * leaves nothing half-applied.
+ * leaves nothing half-applied. The SHA-256 of each applied file is kept: editing a
+ * migration after it ran is refused with the file named, instead of surfacing later as
+ * a missing column or function.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
@@ -20,13 +23,17 @@ export interface Migration {
   version: number;
   name: string;
   sql: string;
+  sha256: string;
 }
 
 export function readMigrations(dir = migrationsDir()): Migration[] {
   return fs
     .readdirSync(dir)
     .filter((f) => /^\d+_[\w-]+\.sql$/.test(f))
-    .map((f) => ({ version: Number(f.split('_')[0]), name: f, sql: fs.readFileSync(path.join(dir, f), 'utf8') }))
+    .map((f) => {
+      const sql = fs.readFileSync(path.join(dir, f), 'utf8');
+      return { version: Number(f.split('_')[0]), name: f, sql, sha256: createHash('sha256').update(sql).digest('hex') };
+    })
     .sort((a, b) => a.version - b.version);
 }
 
@@ -39,13 +46,22 @@ export async function migrate(pool: pg.Pool, log: Logger, dir = migrationsDir())
     await client.query(
       'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
     );
-    const done = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
+    // Databases migrated before checksums were kept get the column; their rows stay NULL (unchecked).
+    await client.query('ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS sha256 text');
+    const rows = (await client.query<{ version: number; sha256: string | null }>('SELECT version, sha256 FROM schema_migrations')).rows;
+    const done = new Map(rows.map((r) => [r.version, r.sha256]));
     for (const m of readMigrations(dir)) {
-      if (done.has(m.version)) continue;
+      if (done.has(m.version)) {
+        const recorded = done.get(m.version);
+        if (recorded && recorded !== m.sha256) {
+          throw new Error(`migration ${m.name} was changed after it was applied to this database; add a new migration instead (or recreate a development database)`);
+        }
+        continue;
+      }
       await client.query('BEGIN');
       try {
         await client.query(m.sql);
-        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+        await client.query('INSERT INTO schema_migrations (version, name, sha256) VALUES ($1, $2, $3)', [m.version, m.name, m.sha256]);
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');
