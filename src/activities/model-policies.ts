@@ -5,7 +5,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { BudgetExceededError, type BudgetAlert } from '../policies/budget';
 import { NoModelAvailableError, TenantRateLimitedError } from '../policies/router';
-import { runGuardrails, type GuardrailConfig, type GuardrailRun } from '../policies/guardrails';
+import { runGuardrails, type GuardContext, type GuardrailConfig, type GuardrailRun } from '../policies/guardrails';
 import { FailureType } from '../shared/failures';
 import type { Logger } from '../infra/logger';
 import { policyMetrics } from '../infra/telemetry';
@@ -40,12 +40,24 @@ export function guardInput(messages: ChatMessage[], config: GuardrailConfig, ctx
   return { sent, events, redactions };
 }
 
-/** Checks the model's answer: leaks are redacted, blocked text is withheld. */
-export function guardOutput(content: string | null, config: GuardrailConfig, ctx: { agent: string; tenantId: string; systemPrompt: string }) {
-  if (!content) return { content, events: [] as PolicyEvent[] };
+/**
+ * Checks the model's answer: leaks are redacted, blocked text is withheld. An answer
+ * blocked only for not matching the agent's output schema is returned with `invalid`,
+ * the reason the workflow gives the model so it can answer again.
+ */
+export function guardOutput(
+  content: string | null,
+  config: GuardrailConfig,
+  ctx: Omit<GuardContext, 'direction'> & { agent: string; tenantId: string },
+): { content: string | null; events: PolicyEvent[]; invalid?: string } {
+  if (!content) return { content, events: [] };
   const run = runGuardrails('output', content, config, ctx);
   const events: PolicyEvent[] = run.findings.length ? [{ kind: 'guardrail', detail: describeRun('output', run) }] : [];
-  if (run.action === 'block') return { content: `[response withheld by output guardrails: ${describeRun('output', run)}]`, events };
+  if (run.action === 'block') {
+    // Schema findings alone leak nothing: the model keeps its answer to correct it.
+    if (run.findings.every((f) => f.type === 'schema')) return { content, events, invalid: run.findings.map((f) => f.rule).join('; ') };
+    return { content: `[response withheld by output guardrails: ${describeRun('output', run)}]`, events };
+  }
   return { content: run.action === 'redact' ? run.redacted : content, events };
 }
 

@@ -49,6 +49,8 @@ export interface CallModelResult {
   events?: PolicyEvent[];
   /** User messages the input guardrails redacted; the workflow keeps these versions. */
   redactions?: Array<{ index: number; content: string }>;
+  /** Set when the final answer did not match the agent's output schema: what was wrong. */
+  invalidOutput?: string;
 }
 
 export function createModelActivities({ agents, policies, log }: Pick<ActivityDeps, 'agents' | 'policies' | 'log'>) {
@@ -112,7 +114,9 @@ export function createModelActivities({ agents, policies, log }: Pick<ActivityDe
         }
 
         // 7. Output guardrails: leaks redacted, blocked text withheld.
-        const out = guardOutput(response!.message.content, guardrails, { ...who, systemPrompt: spec.instructions });
+        // A final answer (no tool calls) of an agent with an output schema must match it.
+        const schema = response!.message.toolCalls?.length ? undefined : agents.outputSchema(input.agent);
+        const out = guardOutput(response!.message.content, guardrails, { ...who, systemPrompt: spec.instructions, ...(schema ? { schema } : {}) });
         events.push(...out.events);
         const message: AssistantMessage = { ...response!.message, content: out.content };
         logPolicyEvents(log, info.workflowExecution ?? {}, events);
@@ -136,6 +140,7 @@ export function createModelActivities({ agents, policies, log }: Pick<ActivityDe
           cache: hit ? hit.level : key ? 'miss' : 'bypass',
           events,
           redactions: guarded.redactions,
+          ...(out.invalid ? { invalidOutput: out.invalid } : {}),
         };
       });
     },

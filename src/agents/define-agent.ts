@@ -3,6 +3,7 @@
  * the worker by name; runs refer to them by that name.
  */
 import type { ApprovalTimeoutOutcome, BudgetExceededPolicy } from '../shared/agent-spec';
+import type { ZodType } from 'zod';
 import type { Playbook } from '../models/local';
 import type { AnyTool } from '../tools/define-tool';
 
@@ -36,6 +37,11 @@ export interface AgentDefinition {
    * `downgrade` to `downgradeTo` and go on, or `pause` until a person raises the limit.
    */
   budget?: { onExceeded?: BudgetExceededPolicy; downgradeTo?: string; runCapUsd?: number };
+  /**
+   * Shape of the final answer when it must be structured (JSON). The output guardrails
+   * check every final answer against it (`schema` check: block by default).
+   */
+  outputSchema?: ZodType;
   /** Rules the deterministic local provider follows for this agent (model `local:<name>`). */
   localPlaybook?: Playbook;
 }

@@ -2,6 +2,7 @@
  * The agents a worker serves. Definitions are validated when the worker starts, so a
  * broken agent stops the worker with a message naming it, not a run hours later.
  */
+import type { ZodType } from 'zod';
 import type { AgentSpec } from '../shared/agent-spec';
 import type { Playbook } from '../models/local';
 import { parseModelRef } from '../models/types';
@@ -85,6 +86,11 @@ export class AgentRegistry {
 
   spec(name: string): AgentSpec | undefined {
     return this.agents.get(name)?.spec;
+  }
+
+  /** The zod schema final answers of this agent must match, if it has one. */
+  outputSchema(name: string): ZodType | undefined {
+    return this.agents.get(name)?.def.outputSchema;
   }
 
   tools(name: string): ToolRegistry | undefined {

@@ -27,7 +27,12 @@ export function defaultWorkflowBundlePath(): string {
 }
 
 export async function createAgentWorker(o: AgentWorkerOptions): Promise<Worker> {
-  return Worker.create({
+  return Worker.create(agentWorkerOptions(o));
+}
+
+/** The Worker.create options of an agents worker: defaults, tuning and interceptors. */
+export function agentWorkerOptions(o: AgentWorkerOptions): WorkerOptions {
+  return {
     connection: o.connection,
     namespace: o.namespace,
     taskQueue: o.taskQueue,
@@ -39,5 +44,5 @@ export async function createAgentWorker(o: AgentWorkerOptions): Promise<Worker> 
     maxCachedWorkflows: o.maxCachedWorkflows ?? 1000,
     shutdownGraceTime: '10s',
     ...(o.interceptors ? { interceptors: o.interceptors } : {}),
-  });
+  };
 }

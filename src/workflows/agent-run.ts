@@ -222,6 +222,11 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
       messages.push(res.message);
       usage = addUsage(usage, res.usage);
       costUsd += res.costUsd;
+      if (res.invalidOutput && step < maxSteps) {
+        // The answer broke the agent's output schema: say what was wrong and ask again.
+        messages.push({ role: 'user', content: `Your answer does not match the required output schema (${res.invalidOutput}). Reply again with JSON that matches it, and nothing else.` });
+        continue;
+      }
       if (res.plans.length === 0) return finish('completed', res.message.content ?? '');
 
       // allSettled, not all: every call in flight must land (and reach the saga stack)

@@ -58,6 +58,7 @@ beforeAll(async () => {
       testAgent('reader', 'scripted:pol', { tools: [fetchPage] }),
       testAgent('teller', 'scripted:pol'),
       testAgent('routed', 'scripted:cheap'),
+      testAgent('classifier', 'scripted:pol', { outputSchema: z.object({ category: z.enum(['refund', 'question']), confidence: z.number().min(0).max(1) }) }),
       testAgent('spender', 'openai:gpt-4o'),
       testAgent('frugal', 'openai:gpt-4o', { budget: { onExceeded: 'downgrade', downgradeTo: 'scripted:pol', runCapUsd: 0.01 } }),
       testAgent('patient', 'openai:gpt-4o', { budget: { onExceeded: 'pause', runCapUsd: 0.01 } }),
@@ -154,6 +155,17 @@ describe('guardrails', () => {
     const asClerk = await h.agents.result(clerk.id);
     expect(asClerk.toolCalls.map((c) => c.status)).toEqual(['succeeded', 'invalid']);
     expect(asClerk.toolCalls[1]!.detail).toMatch(/pay\.amount/);
+  });
+
+  test('a final answer that breaks the output schema goes back to the model with what was wrong', async () => {
+    const task = `classify ${run}`;
+    scripts.set(task, [{ content: '{"category": "refund", "confidence": "high"}' }, { content: '{"category": "refund", "confidence": 0.9}' }]);
+    const { id } = await h.agents.start('classifier', task, { tenantId: T.a });
+    const result = await h.agents.result(id);
+    expect(result).toMatchObject({ status: 'completed', steps: 2, answer: '{"category": "refund", "confidence": 0.9}' });
+    const requests = await modelResults(id);
+    expect(requests[0]!.invalidOutput).toBe('schema.invalid_type:confidence');
+    expect((await h.agents.state(id)).policyEvents).toContainEqual(expect.objectContaining({ step: 1, detail: expect.stringMatching(/^output: block \(schema/) }));
   });
 });
 
