@@ -102,15 +102,18 @@ export function createModelActivities({ agents, policies, log }: Pick<ActivityDe
             for (const a of routed.attempts) if (a.outcome !== 'ok') events.push({ kind: 'fallback', detail: `${a.modelRef} ${a.outcome}${a.reason ? ` (${a.reason})` : ''}${a.error ? `: ${a.error.message}` : ''}` });
             response = routed.response;
             costUsd = costOf(response.model, response.usage).usd;
-            // 6. Commit the actual cost; a retried attempt is charged once.
-            const committed = await policies.budget.commit(call, { usd: costUsd, tokens: response.usage.inputTokens + response.usage.outputTokens });
+            // 6. Commit the actual cost (a retried attempt is charged once) and store the
+            //    response, side by side: they touch different tables and neither needs the other.
+            const [committed] = await Promise.all([
+              policies.budget.commit(call, { usd: costUsd, tokens: response.usage.inputTokens + response.usage.outputTokens }),
+              key ? policies.responses.set(input.tenantId, key, response, { ttlSeconds: cachePolicy.ttlSeconds }) : undefined,
+            ]);
             events.push(...alertEvents(committed.alerts));
           } catch (err) {
             await policies.budget.release(call).catch(() => undefined);
             if (err instanceof BudgetExceededError) logPolicyEvents(log, info.workflowExecution ?? {}, [{ kind: 'budget_exceeded', detail: err.message }]);
             throw toPolicyFailure(err);
           }
-          if (key) await policies.responses.set(input.tenantId, key, response, { ttlSeconds: cachePolicy.ttlSeconds });
         }
 
         // 7. Output guardrails: leaks redacted, blocked text withheld.
