@@ -100,6 +100,34 @@ describe('BudgetLedger retries', () => {
     expect((await tenantDay(ledger, t)).reservedUsd).toBe(0);
   });
 
+  it('charges once when the same attempt commits twice at the same moment, reserved or not', async () => {
+    const t = tenant();
+    const ledger = ledgerFor({ [t]: { dailyUsd: 1 } });
+    await ledger.reserve(call(t, { activityId: 'held' }), { usd: 0.3 });
+    const pairs = await Promise.all(
+      ['held', 'unheld'].map((activityId) => Promise.all([ledger.commit(call(t, { activityId }), { usd: 0.1 }), ledger.commit(call(t, { activityId }), { usd: 0.1 })])),
+    );
+    for (const pair of pairs) expect(pair.map((c) => c.duplicate).sort()).toEqual([false, true]);
+    const day = await tenantDay(ledger, t);
+    expect(day.spentUsd).toBeCloseTo(0.2, 9);
+    expect(day.reservedUsd).toBe(0);
+  });
+
+  it('changes nothing when a retry is refused: the earlier hold stays and its attempt can still commit', async () => {
+    const t = tenant();
+    const ledger = ledgerFor({ [t]: { dailyUsd: 1 } });
+    await ledger.reserve(call(t, { attempt: 1 }), { usd: 0.4 });
+    await ledger.commit(call(t, { activityId: 'other' }), { usd: 0.5 });
+    // Even with attempt 1's hold freed, 0.5 spent + 0.7 is over the limit: refused, attempt 1 not superseded.
+    await expect(ledger.reserve(call(t, { attempt: 2 }), { usd: 0.7 })).rejects.toMatchObject({ name: 'BudgetExceededError' });
+    expect((await tenantDay(ledger, t)).reservedUsd).toBeCloseTo(0.4, 9);
+    await ledger.commit(call(t, { attempt: 1 }), { usd: 0.3 });
+    const day = await tenantDay(ledger, t);
+    expect([day.spentUsd, day.reservedUsd]).toEqual([0.8, 0]);
+    const rows = await pool.query('SELECT attempt, status FROM budget_reservations WHERE workflow_id = $1 AND activity_id = $2 ORDER BY attempt', [`run-${t}`, '1']);
+    expect(rows.rows).toEqual([{ attempt: 1, status: 'committed' }]);
+  });
+
   it('lets a new attempt supersede the hold of the attempt it retries', async () => {
     const t = tenant();
     const ledger = ledgerFor({ [t]: { dailyUsd: 1 } });

@@ -52,19 +52,21 @@ export class MissingCounters extends Error {
   }
 }
 
+/** Numbers come as numeric text from a query, as JSON numbers from a function's jsonb. */
 interface CounterRow {
   kind: ScopeKind;
   subject: string;
   period: string;
-  reserved_usd: string;
-  spent_usd: string;
-  reserved_tokens: string;
-  spent_tokens: string;
+  reserved_usd: string | number;
+  spent_usd: string | number;
+  reserved_tokens: string | number;
+  spent_tokens: string | number;
   alert_usd: number;
   alert_tokens: number;
 }
 
-interface AppliedRow extends CounterRow {
+/** A row budget_apply returns. */
+export interface AppliedRow extends CounterRow {
   old_alert_usd: number;
   old_alert_tokens: number;
   outcome: 'ok' | 'usd' | 'tokens';
@@ -117,9 +119,19 @@ export async function applyCounters(client: pg.PoolClient, tenantId: string, del
       ],
     }));
   } catch (err) {
-    if ((err as { code?: string }).code === 'P0002') throw new MissingCounters(deltas.map((d) => d.scope));
+    if (isMissingCounters(err)) throw new MissingCounters(deltas.map((d) => d.scope));
     throw err;
   }
+  return outcomeOf(tenantId, rows);
+}
+
+/** budget_apply raises P0002 when a counter row does not exist. */
+export function isMissingCounters(err: unknown): boolean {
+  return (err as { code?: string } | null)?.code === 'P0002';
+}
+
+/** What budget_apply's rows say: every counter applied, or the one that refused. */
+export function outcomeOf(tenantId: string, rows: readonly AppliedRow[]): ApplyOutcome {
   const refused = rows.find((r) => r.outcome !== 'ok');
   if (refused) return { ok: false, unit: refused.outcome === 'tokens' ? 'tokens' : 'usd', counter: appliedOf(tenantId, refused) };
   return { ok: true, counters: new Map(rows.map((r) => [scopeId(scopeOf(tenantId, r)), appliedOf(tenantId, r)])) };

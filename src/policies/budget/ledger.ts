@@ -1,8 +1,9 @@
 /**
  * The budget ledger: a model call reserves its worst-case cost before it runs and
- * commits its actual cost after. Every change locks the per-scope counter rows it touches
- * (SELECT ... FOR UPDATE in key order, inside `budget_apply`), so concurrent runs can
- * never spend the same headroom twice. Reservations are keyed by Temporal's (workflow id, activity id, attempt):
+ * commits its actual cost after, each as one call of a SQL function (`budget_reserve`,
+ * `budget_commit`): they are on the path of every model step, so one round trip each.
+ * Every change locks the per-scope counter rows it touches (SELECT ... FOR UPDATE in key
+ * order, inside `budget_apply`), so concurrent runs can never spend the same headroom twice. Reservations are keyed by Temporal's (workflow id, activity id, attempt):
  *
  * - reserve and commit are idempotent per attempt, so a repeated call changes nothing;
  * - a new attempt supersedes the uncommitted hold of earlier attempts of the same
@@ -16,16 +17,18 @@ import {
   type AppliedCounter,
   applyCounters,
   type ApplyOutcome,
-  type CounterDelta,
+  type AppliedRow,
   type CounterState,
   ensureCounters,
   holdDelta,
   inTransaction,
+  isMissingCounters,
   MissingCounters,
+  outcomeOf,
   readCounters,
 } from './counters';
 import { BudgetExceededError } from './errors';
-import { type BudgetScope, type BudgetUnit, type CounterSpec, countersFor, limitsOf, scopeId, type SpendContext } from './scopes';
+import { type BudgetScope, type BudgetUnit, type CounterLimits, type CounterSpec, countersFor, limitsOf, scopeId, type SpendContext } from './scopes';
 import type { AttemptRef, BudgetAlert, BudgetCall, BudgetLedgerOptions, CommitResult, CounterReport, Remaining, Reservation, Spend } from './types';
 
 type Status = Reservation['status'];
@@ -41,16 +44,13 @@ interface ReservationRow {
   counters: Array<Omit<BudgetScope, 'tenantId'>>;
 }
 
-/** An earlier attempt's hold, superseded by a new reservation. USD as numeric text, so the refund is exact. */
+/** An earlier attempt's hold, superseded by a new reservation (budget_reserve refunded it exactly, in SQL). */
 interface StaleHold {
   attempt: number;
-  usd: string;
+  usd: number;
   tokens: number;
   counters: Array<Omit<BudgetScope, 'tenantId'>>;
 }
-
-/** Thrown inside a transaction when the attempt already has a row (a repeat or a concurrent twin). */
-class AlreadyRecorded extends Error {}
 
 const THRESHOLDS = [80, 100] as const;
 
@@ -81,51 +81,16 @@ export class BudgetLedger {
     const tokens = Math.ceil(checkAmount(estimate.tokens ?? 0, 'estimate.tokens'));
     if (!this.enabled) return { status: 'reserved', duplicate: false, heldUsd: 0, heldTokens: 0, supersededAttempts: [], remaining: {} };
     const specs = countersFor(this.config, call, this.clock());
-    try {
-      return await this.transaction(specs.map((s) => s.scope), async (client) => {
-        // Claim the attempt and supersede earlier attempts' holds in one statement.
-        const claim = await client.query<{ inserted: boolean; stale: StaleHold[] }>({
-          name: 'budget_claim',
-          text: `WITH stale AS (
-                   UPDATE budget_reservations SET status = 'superseded', updated_at = now()
-                   WHERE workflow_id = $1 AND activity_id = $2 AND attempt < $3 AND status = 'reserved'
-                   RETURNING attempt, reserved_usd::text AS usd, reserved_tokens AS tokens, counters),
-                 ins AS (
-                   INSERT INTO budget_reservations (workflow_id, activity_id, attempt, tenant_id, agent, status, reserved_usd, reserved_tokens, counters)
-                   VALUES ($1, $2, $3, $4, $5, 'reserved', $6, $7, $8)
-                   ON CONFLICT DO NOTHING RETURNING 1)
-                 SELECT EXISTS (SELECT 1 FROM ins) AS inserted, COALESCE((SELECT json_agg(stale) FROM stale), '[]') AS stale`,
-          values: [call.workflowId, call.activityId, call.attempt, call.tenantId, call.agent ?? null, String(usd), tokens, JSON.stringify(specs.map((s) => withoutTenant(s.scope)))],
-        });
-        const { inserted, stale } = claim.rows[0] ?? { inserted: false, stale: [] };
-        if (!inserted) throw new AlreadyRecorded();
-
-        const deltas: CounterDelta[] = specs.map((s) => holdDelta(s.scope, usd, tokens, s.limits));
-        for (const h of stale) {
-          for (const c of h.counters) deltas.push(holdDelta({ tenantId: call.tenantId, ...c }, `-${h.usd}`, -Number(h.tokens)));
-        }
-        const applied = await applyCounters(client, call.tenantId, deltas, true);
-        if (!applied.ok) throw exceeded(applied, specs, stale, { usd, tokens });
-        const remaining: Remaining = {};
-        for (const { scope, limits } of specs) {
-          const c = applied.counters.get(scopeId(scope));
-          if (!c) continue;
-          lower(remaining, 'usd', limits.usd, c.spentUsd + c.reservedUsd);
-          lower(remaining, 'tokens', limits.tokens, c.spentTokens + c.reservedTokens);
-        }
-        const reservation: Reservation = {
-          status: 'reserved',
-          duplicate: false,
-          heldUsd: usd,
-          heldTokens: tokens,
-          supersededAttempts: stale.map((h) => h.attempt).sort((a, b) => a - b),
-          remaining,
-        };
-        return reservation;
-      });
-    } catch (err) {
-      if (!(err instanceof AlreadyRecorded)) throw err;
-      // The insert waited for any concurrent twin to finish, so its row is visible now.
+    const { rows } = await this.withCounters(specs.map((s) => s.scope), () =>
+      this.pool.query<{ status: 'reserved' | 'duplicate' | 'refused'; stale: StaleHold[]; counters: AppliedRow[] }>({
+        name: 'budget_reserve',
+        text: 'SELECT * FROM budget_reserve($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)',
+        values: [call.workflowId, call.activityId, call.attempt, call.tenantId, call.agent ?? null, String(usd), tokens, JSON.stringify(specs.map((s) => withoutTenant(s.scope))), ...limitArrays(specs)],
+      }),
+    );
+    const { status, stale, counters } = rows[0]!;
+    if (status === 'duplicate') {
+      // The claim waited for any concurrent twin to finish, so its row is visible now.
       const row = await this.readAttempt(call);
       if (!row) throw new Error(`reservation of ${call.workflowId}/${call.activityId}#${call.attempt} vanished`);
       return {
@@ -137,6 +102,19 @@ export class BudgetLedger {
         remaining: await this.remaining(call),
       };
     }
+    const applied = outcomeOf(call.tenantId, counters);
+    if (status === 'refused' || !applied.ok) {
+      if (applied.ok) throw new Error('budget_reserve refused without naming a counter');
+      throw exceeded(applied, specs, stale, { usd, tokens });
+    }
+    const remaining: Remaining = {};
+    for (const { scope, limits } of specs) {
+      const c = applied.counters.get(scopeId(scope));
+      if (!c) continue;
+      lower(remaining, 'usd', limits.usd, c.spentUsd + c.reservedUsd);
+      lower(remaining, 'tokens', limits.tokens, c.spentTokens + c.reservedTokens);
+    }
+    return { status: 'reserved', duplicate: false, heldUsd: usd, heldTokens: tokens, supersededAttempts: stale.map((h) => h.attempt).sort((a, b) => a - b), remaining };
   }
 
   /**
@@ -148,54 +126,18 @@ export class BudgetLedger {
     const usd = checkAmount(actual.usd, 'actual.usd');
     const tokens = Math.ceil(checkAmount(actual.tokens ?? 0, 'actual.tokens'));
     if (!this.enabled) return { duplicate: false, chargedUsd: 0, chargedTokens: 0, alerts: [] };
-    const current = countersFor(this.config, call, this.clock()).map((s) => s.scope);
-    try {
-      return await this.commitOnce(call, usd, tokens, current);
-    } catch (err) {
-      // A concurrent twin committed first; the rerun finds its row and reports a duplicate.
-      if (err instanceof AlreadyRecorded) return this.commitOnce(call, usd, tokens, current);
-      throw err;
-    }
-  }
-
-  private async commitOnce(call: BudgetCall, usd: number, tokens: number, current: BudgetScope[]): Promise<CommitResult> {
-    return this.transaction(current, async (client) => {
-      const row = await this.lockAttempt(client, call);
-      if (row?.status === 'committed') {
-        return { duplicate: true, chargedUsd: Number(row.actual_usd ?? 0), chargedTokens: Number(row.actual_tokens ?? 0), alerts: [] };
-      }
-      const scopes = row ? scopesOf(row) : current;
-      if (row) {
-        await client.query({
-          name: 'budget_commit_update',
-          text: `UPDATE budget_reservations SET status = 'committed', actual_usd = $4, actual_tokens = $5, updated_at = now()
-                 WHERE workflow_id = $1 AND activity_id = $2 AND attempt = $3`,
-          values: [call.workflowId, call.activityId, call.attempt, String(usd), tokens],
-        });
-      } else {
-        const inserted = await client.query({
-          name: 'budget_commit_insert',
-          text: `INSERT INTO budget_reservations (workflow_id, activity_id, attempt, tenant_id, agent, status, reserved_usd, reserved_tokens, actual_usd, actual_tokens, counters)
-                 VALUES ($1, $2, $3, $4, $5, 'committed', 0, 0, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING attempt`,
-          values: [call.workflowId, call.activityId, call.attempt, call.tenantId, call.agent ?? null, String(usd), tokens, JSON.stringify(scopes.map(withoutTenant))],
-        });
-        if (inserted.rowCount !== 1) throw new AlreadyRecorded();
-      }
-
-      const refund = row?.status === 'reserved' ? row : undefined;
-      const deltas: CounterDelta[] = scopes.map((scope) => ({
-        scope,
-        // Refund the exact numeric text that was held, so holds never leave float dust behind.
-        reservedUsd: refund ? `-${refund.reserved_usd}` : 0,
-        spentUsd: usd,
-        reservedTokens: refund ? -Number(refund.reserved_tokens) : 0,
-        spentTokens: tokens,
-        limits: limitsOf(this.config, call, scope),
-      }));
-      const applied = await applyCounters(client, call.tenantId, deltas, false);
-      const alerts = applied.ok ? alertsOf(deltas, applied.counters) : [];
-      return { duplicate: false, chargedUsd: usd, chargedTokens: tokens, alerts };
-    });
+    const current = countersFor(this.config, call, this.clock());
+    const { rows } = await this.withCounters(current.map((s) => s.scope), () =>
+      this.pool.query<{ status: 'committed' | 'duplicate'; usd: string; tokens: string; counters: AppliedRow[] }>({
+        name: 'budget_commit',
+        text: 'SELECT * FROM budget_commit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)',
+        values: [call.workflowId, call.activityId, call.attempt, call.tenantId, call.agent ?? null, String(usd), tokens, JSON.stringify(current.map((s) => withoutTenant(s.scope))), ...limitArrays(current)],
+      }),
+    );
+    const row = rows[0]!;
+    if (row.status === 'duplicate') return { duplicate: true, chargedUsd: Number(row.usd ?? 0), chargedTokens: Number(row.tokens ?? 0), alerts: [] };
+    const applied = outcomeOf(call.tenantId, row.counters);
+    return { duplicate: false, chargedUsd: usd, chargedTokens: tokens, alerts: applied.ok ? alertsOf(applied.counters, (scope) => limitsOf(this.config, call, scope)) : [] };
   }
 
   /**
@@ -204,7 +146,7 @@ export class BudgetLedger {
    */
   async release(ref: AttemptRef): Promise<boolean> {
     if (!this.enabled) return false;
-    return this.transaction([], async (client) => {
+    return this.withCounters([], () => inTransaction(this.pool, async (client) => {
       const row = await this.lockAttempt(client, ref);
       if (row?.status !== 'reserved') return false;
       await client.query({
@@ -215,7 +157,7 @@ export class BudgetLedger {
       const refunds = scopesOf(row).map((scope) => holdDelta(scope, `-${row.reserved_usd}`, -Number(row.reserved_tokens)));
       await applyCounters(client, row.tenant_id, refunds, false);
       return true;
-    });
+    }));
   }
 
   /** Headroom the call's scopes have left now (no locks: a hint for routing, not a promise). */
@@ -274,18 +216,18 @@ export class BudgetLedger {
   }
 
   /**
-   * Runs `fn` in a transaction, after making sure the counter rows of `scopes` exist.
-   * Runs it again when a counter row was missing (creating it first, outside).
+   * Runs `fn` after making sure the counter rows of `scopes` exist, and again when one was
+   * missing after all (creating it first, in a statement of its own).
    */
-  private async transaction<T>(scopes: readonly BudgetScope[], fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  private async withCounters<T>(scopes: readonly BudgetScope[], fn: () => Promise<T>): Promise<T> {
     if (scopes[0]) await ensureCounters(this.pool, scopes[0].tenantId, scopes);
     for (let tries = 1; ; tries++) {
       try {
-        return await inTransaction(this.pool, fn);
+        return await fn();
       } catch (err) {
-        if (tries >= 3) throw err;
-        if (err instanceof MissingCounters && err.scopes[0]) await ensureCounters(this.pool, err.scopes[0].tenantId, err.scopes, true);
-        else throw err;
+        const missing = err instanceof MissingCounters ? err.scopes : isMissingCounters(err) ? scopes : [];
+        if (tries >= 3 || !missing[0]) throw err;
+        await ensureCounters(this.pool, missing[0].tenantId, missing, true);
       }
     }
   }
@@ -305,20 +247,31 @@ function exceeded(refused: Extract<ApplyOutcome, { ok: false }>, specs: CounterS
   return new BudgetExceededError(counter.scope, 'tokens', limits.tokens ?? 0, counter.spentTokens, held, requested.tokens);
 }
 
-/** Thresholds each counter's alert level rose past in this commit. */
-function alertsOf(deltas: readonly CounterDelta[], counters: Map<string, AppliedCounter>): BudgetAlert[] {
+/** Thresholds each counter's alert level rose past in this commit, tenant before agent before run, day before month. */
+function alertsOf(counters: Map<string, AppliedCounter>, limitsFor: (scope: BudgetScope) => CounterLimits): BudgetAlert[] {
   const alerts: BudgetAlert[] = [];
-  for (const { scope, limits } of deltas) {
-    const c = counters.get(scopeId(scope));
-    if (!c) continue;
+  const rank = (s: BudgetScope): number => ['tenant', 'agent', 'run'].indexOf(s.kind) * 2 + (s.period.startsWith('month:') ? 1 : 0);
+  for (const c of [...counters.values()].sort((a, b) => rank(a.scope) - rank(b.scope))) {
+    const limits = limitsFor(c.scope);
     for (const threshold of THRESHOLDS) {
-      if (c.previousAlertUsd < threshold && c.alertUsd >= threshold) alerts.push({ scope, unit: 'usd', threshold, limit: limits?.usd ?? 0, spent: c.spentUsd });
+      if (c.previousAlertUsd < threshold && c.alertUsd >= threshold) alerts.push({ scope: c.scope, unit: 'usd', threshold, limit: limits.usd ?? 0, spent: c.spentUsd });
     }
     for (const threshold of THRESHOLDS) {
-      if (c.previousAlertTokens < threshold && c.alertTokens >= threshold) alerts.push({ scope, unit: 'tokens', threshold, limit: limits?.tokens ?? 0, spent: c.spentTokens });
+      if (c.previousAlertTokens < threshold && c.alertTokens >= threshold) alerts.push({ scope: c.scope, unit: 'tokens', threshold, limit: limits.tokens ?? 0, spent: c.spentTokens });
     }
   }
   return alerts;
+}
+
+/** The counters' keys and limits as the parallel arrays budget_reserve and budget_commit take. */
+function limitArrays(specs: readonly CounterSpec[]): [string[], string[], string[], Array<number | null>, Array<number | null>] {
+  return [
+    specs.map((s) => s.scope.kind),
+    specs.map((s) => s.scope.subject),
+    specs.map((s) => s.scope.period),
+    specs.map((s) => s.limits.usd ?? null),
+    specs.map((s) => s.limits.tokens ?? null),
+  ];
 }
 
 function scopesOf(row: ReservationRow): BudgetScope[] {
