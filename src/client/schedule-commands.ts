@@ -58,11 +58,25 @@ export function jobFrom(o: BatchOptionValues): ScheduledJob {
   return { kind: 'batch', target, inputs: inputsFrom(o), options: batchOptionsFrom(o) };
 }
 
+/** A span as people read it: `365d`, `1h30m`, `45s`. */
+function spanOf(ms: number): string {
+  const units: Array<[string, number]> = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]];
+  let rest = Math.round(ms / 1000) * 1000;
+  const parts: string[] = [];
+  for (const [unit, size] of units) {
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    }
+  }
+  return parts.join('') || '0s';
+}
+
 function describeLines(s: ScheduleInfo): string[] {
   const lines = [
     `${s.id}  ${s.kind}${s.workflowType ? ` (${s.workflowType})` : ''}  ${s.timing}  ${s.paused ? 'PAUSED' : 'active'}${s.note ? `  — ${s.note}` : ''}`,
   ];
-  if (s.overlap !== undefined) lines.push(`  overlap ${s.overlap}   catch-up window ${Math.round((s.catchupWindowMs ?? 0) / 1000)} s   pause on failure ${s.pauseOnFailure ? 'yes' : 'no'}   actions taken ${s.actionsTaken ?? 0}`);
+  if (s.overlap !== undefined) lines.push(`  overlap ${s.overlap}   catch-up window ${spanOf(s.catchupWindowMs ?? 0)}   pause on failure ${s.pauseOnFailure ? 'yes' : 'no'}   actions taken ${s.actionsTaken ?? 0}`);
   for (const a of s.recentActions) lines.push(`  ran ${a.workflowId}  (scheduled ${a.scheduledAt.toISOString()})`);
   if (s.nextActionTimes.length) lines.push(`  next: ${s.nextActionTimes.slice(0, 3).map((d) => d.toISOString()).join(', ')}`);
   return lines;
