@@ -73,14 +73,17 @@ export async function openDatabase(opts: { url?: string; dataDir: string; port: 
     url = embedded.url;
   }
   const pool = new pg.Pool({ connectionString: url, max: 20 });
+  let closing = false;
   // An idle client losing its server (a restart, or the embedded server stopping on
-  // Ctrl+C before us) must not crash the process; the next query reconnects.
-  pool.on('error', (err) => opts.log.warn('postgres connection lost', { error: err.message }));
+  // Ctrl+C before us) must not crash the process; the next query reconnects. While we
+  // shut down ourselves, that is expected and not worth a warning.
+  pool.on('error', (err) => opts.log[closing ? 'debug' : 'warn']('postgres connection lost', { error: err.message }));
   await migrate(pool, opts.log);
   return {
     url,
     pool,
     async shutdown() {
+      closing = true;
       await pool.end();
       await embedded?.stop();
     },

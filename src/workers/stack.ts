@@ -4,7 +4,7 @@
  * asked, the agents worker. Used by `durable-agents dev`, `demo` and `worker`.
  */
 import path from 'node:path';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, type LogEntry, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { AgentDefinition } from '../agents/define-agent';
 import { AgentRegistry } from '../agents/registry';
 import type { Config } from '../infra/config';
@@ -37,11 +37,24 @@ export interface StackOptions {
   withWorker: boolean;
 }
 
-/** The SDK logs worker state changes at INFO; keep its output to warnings unless LOG_LEVEL asks. */
-function quietSdkLogs(): void {
-  const level = process.env.LOG_LEVEL === 'debug' ? 'DEBUG' : process.env.LOG_LEVEL === 'info' ? 'INFO' : 'WARN';
+/**
+ * The SDK's own log lines (worker state, failed activities and workflows) through `log`,
+ * as one JSON line each: an activity that fails by design, such as a tool reporting an
+ * outage, is a warning with its message rather than a multi-line stack trace. The level
+ * follows LOG_LEVEL (default warn); LOG_LEVEL=debug adds the stacks.
+ */
+function routeSdkLogs(log: Logger): void {
+  const debug = process.env.LOG_LEVEL === 'debug';
+  const level = debug ? 'DEBUG' : process.env.LOG_LEVEL === 'info' ? 'INFO' : 'WARN';
+  const sdk = log.child({ source: 'temporal-sdk' });
+  const write = ({ level: at, message, meta }: LogEntry): void => {
+    const { error, ...fields } = meta ?? {};
+    const err = error instanceof Error ? { error: error.message, ...(debug ? { stack: error.stack } : {}) } : {};
+    const method = at === 'ERROR' ? 'error' : at === 'WARN' ? 'warn' : at === 'INFO' ? 'info' : 'debug';
+    sdk[method](message, { ...fields, ...err });
+  };
   try {
-    Runtime.install({ logger: new DefaultLogger(level) });
+    Runtime.install({ logger: new DefaultLogger(level, write) });
   } catch {
     // Already installed (e.g. by an embedding application): keep its logger.
   }
@@ -52,7 +65,7 @@ export async function startStack({ config, log, agents: defs, withWorker }: Stac
   const agents = new AgentRegistry(defs, { modelOverride: config.DURABLE_AGENTS_MODEL });
   const providers = withWorker ? createModelProviders({ ...providerOptionsFromEnv(process.env), playbooks: agents.playbooks() }) : undefined;
   const policyConfig = providers ? loadPolicyConfig(config.POLICY_CONFIG, providers.names()) : undefined;
-  quietSdkLogs();
+  routeSdkLogs(log);
   let dev: DevServer | undefined;
   let db: Database | undefined;
   let connection: NativeConnection | undefined;
