@@ -13,6 +13,8 @@ import { migrate } from './migrations';
 export interface Database {
   url: string;
   pool: pg.Pool;
+  /** Says the process is stopping: from now on a lost connection is expected (Ctrl+C reaches the embedded server too). */
+  stopping(): void;
   /** Stops the embedded server (if this process started it) and closes the pool. */
   shutdown(): Promise<void>;
 }
@@ -82,6 +84,9 @@ export async function openDatabase(opts: { url?: string; dataDir: string; port: 
   return {
     url,
     pool,
+    stopping() {
+      closing = true;
+    },
     async shutdown() {
       closing = true;
       await pool.end();

@@ -107,6 +107,7 @@ export async function startStack({ config, log, agents: defs, withWorker }: Stac
       worker,
       workerDone,
       async shutdown() {
+        started.db.stopping();
         if (worker && worker.getState() === 'RUNNING') worker.shutdown();
         // Each step runs even if an earlier one failed: a dev server must never be orphaned.
         const steps = [() => workerDone, () => started.connection?.close(), () => started.db.shutdown(), () => started.dev?.shutdown()];
