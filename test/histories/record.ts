@@ -8,9 +8,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { BatchClient } from '../../src/client/batch-client';
 import { FlowClient } from '../../src/client/flow-client';
 import { exampleAgents } from '../../src/examples';
 import { ScriptedProvider } from '../../src/models/scripted';
+import type { ModelProvider } from '../../src/models/types';
 import { AGENT_CATALOG_WORKFLOW } from '../../src/workflows/definitions';
 import { testAgent } from '../fixtures/test-agents';
 import globalSetup from '../support/global-setup';
@@ -24,9 +26,22 @@ async function main(): Promise<void> {
     const n = req.messages.filter((m) => m.role === 'assistant').length;
     if (task === 'saga') return [{ toolCalls: [{ name: 'record_step', arguments: { label: 'a' } }] }, { toolCalls: [{ name: 'explode', arguments: {} }] }][n];
     if (task === 'long') return n < 12 ? { toolCalls: [{ name: 'noop', arguments: {} }] } : { content: 'done' };
+    if (task === 'cached') return n === 0 ? { toolCalls: [{ name: 'lookup', arguments: { q: 'opening hours' } }] } : { content: 'looked it up' };
+    if (task === 'pause') return { content: 'worth the wait' };
+    if (task === 'batch item') return { content: 'handled' };
     return undefined;
   });
-  const h = await startHarness({ agents: [...exampleAgents, testAgent('tester', 'scripted:test')], providers: [scripted] });
+  // Priced as gpt-4o, so a run cap of $0.01 stops the first call and the run pauses.
+  const priced: ModelProvider = {
+    name: 'openai',
+    async complete(req, opts) {
+      return { ...(await scripted.complete(req, opts)), usage: { inputTokens: 50, outputTokens: 1000 }, model: 'openai:gpt-4o' };
+    },
+  };
+  const h = await startHarness({
+    agents: [...exampleAgents, testAgent('tester', 'scripted:test'), testAgent('patient', 'openai:gpt-4o', { budget: { onExceeded: 'pause', runCapUsd: 0.01 } })],
+    providers: [scripted, priced],
+  });
   const out = path.resolve(__dirname);
   const only = process.argv.slice(2);
   const save = async (name: string, workflowId: string) => {
@@ -61,6 +76,33 @@ async function main(): Promise<void> {
     const long = await h.agents.start('tester', 'long', { id: 'history-continued', historyEventLimit: 40 });
     await h.agents.result(long.id);
     await save('agent-run-continued-as-new', long.id);
+
+    // Policies: the same deterministic request twice, the second answered by the cache.
+    await h.agents.result((await h.agents.start('tester', 'cached', { id: 'history-cache-miss' })).id);
+    const cached = await h.agents.start('tester', 'cached', { id: 'history-cache-hit' });
+    await h.agents.result(cached.id);
+    await save('agent-run-cache-hit', cached.id);
+
+    // Budget: the run cap stops the first call, the run pauses, a person raises the cap.
+    const patient = await h.agents.start('patient', 'pause', { id: 'history-budget-paused' });
+    while ((await h.agents.state(patient.id).catch(() => undefined))?.status !== 'waiting_budget') await new Promise((r) => setTimeout(r, 100));
+    await h.agents.raiseBudget(patient.id, { runCapUsd: 1, by: 'recorder' });
+    await h.agents.result(patient.id);
+    await save('agent-run-budget-paused-raised', patient.id);
+
+    // Batch: small pages and continue-as-new after five items; its first run is the history.
+    const batches = new BatchClient(h.temporal, h.taskQueue, h.pool);
+    const items = Array.from({ length: 8 }, (_, i) => ({ key: `item-${i}`, input: 'batch item' }));
+    const batch = await batches.startBatch({ agent: 'tester' }, { items }, { id: 'batch-run-continued', concurrency: 3, pageSize: 2, continueAsNewEvery: 5 });
+    await batches.result(batch.id);
+    if (!only.length || only.includes('batch-run-continued')) {
+      const first = await h.temporal.workflow.getHandle(batch.id, batch.runId).fetchHistory();
+      fs.writeFileSync(path.join(out, 'batch-run-continued.json'), `${historyToJSON(first)}\n`);
+      process.stdout.write(`recorded batch-run-continued (${first.events?.length} events)\n`);
+    }
+
+    await h.temporal.workflow.execute('housekeeping', { taskQueue: h.taskQueue, workflowId: 'history-housekeeping', args: [{}] });
+    await save('housekeeping', 'history-housekeeping');
 
     await h.temporal.workflow.execute(AGENT_CATALOG_WORKFLOW, { taskQueue: h.taskQueue, workflowId: 'history-catalog' });
     await save('agent-catalog', 'history-catalog');
