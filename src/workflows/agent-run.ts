@@ -284,13 +284,14 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
     setStatus(cancelled ? 'cancelled' : 'failed');
     const summary = describeCompensation(compensations, irreversible);
     if (cancelled) {
-      throw new wf.CancelledFailure(`run cancelled; ${summary}`, [{ compensations, irreversible }]);
+      throw new wf.CancelledFailure(`run cancelled; ${summary}`, [{ compensations, irreversible, costUsd, usage }]);
     }
     throw ApplicationFailure.create({
       type: FailureType.AgentRunFailed,
       message: `agent run failed: ${lastError}; ${summary}`,
       nonRetryable: true,
-      details: [{ compensations, irreversible }],
+      // What the run spent before it failed: a flow or batch running it adds this to its own cost.
+      details: [{ compensations, irreversible, costUsd, usage }],
       cause: err as Error,
     });
   }

@@ -26,6 +26,7 @@ import type { Activities } from '../activities';
 import { BATCH_DEFAULTS, type BatchCarry, type BatchItem, type BatchProgress, type BatchRunInput, type BatchStatus, type BatchSummary, type ItemOutcome } from '../shared/batch-types';
 import { FailureType } from '../shared/failures';
 import { progressQuery } from './batch-definitions';
+import { failureCost } from './failure-message';
 import { itemRun, succeededOutcome } from './batch-items';
 
 const { stageBatch } = wf.proxyActivities<Activities>({
@@ -184,8 +185,10 @@ function failedOutcome(idx: number, childWorkflowId: string, err: unknown): Item
   if (err instanceof WorkflowExecutionAlreadyStartedError) {
     return { idx, status: 'failed', childWorkflowId, costUsd: 0, error: `not run again: ${childWorkflowId} was already started by an earlier execution of this batch` };
   }
-  if (wf.isCancellation(err)) return { idx, status: 'cancelled', childWorkflowId, costUsd: 0, error: 'cancelled with the batch' };
-  return { idx, status: 'failed', childWorkflowId, costUsd: 0, error: failureReason(err) };
+  // A run that failed or was cancelled may have spent money first: it counts in the batch's cost.
+  const { costUsd } = failureCost(err);
+  if (wf.isCancellation(err)) return { idx, status: 'cancelled', childWorkflowId, costUsd, error: 'cancelled with the batch' };
+  return { idx, status: 'failed', childWorkflowId, costUsd, error: failureReason(err) };
 }
 
 /** The child's own failure ("AgentRunFailed: agent run failed: …"), not the wrapper's "Child Workflow execution failed". */

@@ -10,9 +10,10 @@ import * as wf from '@temporalio/workflow';
 import { evaluateCondition, getPath, parseOutput, renderTemplate, type FlowScope } from '../shared/flow-expr';
 import type { FlowAgentCall, FlowEscalationNode, FlowLoopNode, FlowMapNode, FlowNode, FlowNodeOutput, FlowParallelNode, FlowSpec } from '../shared/flow-types';
 import { FailureType } from '../shared/failures';
+import { ZERO_USAGE } from '../shared/messages';
 import type { agentRun } from './agent-run';
 import { AGENT_RUN_WORKFLOW } from './definitions';
-import { failureMessage } from './failure-message';
+import { failureCost, failureMessage } from './failure-message';
 import type { FlowBook } from './flow-book';
 import type { EscalationDesk } from './flow-escalations';
 
@@ -142,6 +143,12 @@ export class NodeRunner {
         this.book.charge(id, res.costUsd, res.usage);
         return { status: 'completed', answer: res.answer, output: parseOutput(res.answer), costUsd: res.costUsd };
       } catch (err) {
+        // A run that failed or was cancelled may have spent money first: the flow pays for it too.
+        const spent = failureCost(err);
+        if (spent.costUsd > 0) {
+          run.costUsd = spent.costUsd;
+          this.book.charge(id, spent.costUsd, spent.usage ?? ZERO_USAGE);
+        }
         if (stopping()) {
           run.status = 'cancelled';
           throw err;

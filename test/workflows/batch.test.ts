@@ -11,6 +11,7 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { ScriptedProvider } from '../../src/models/scripted';
+import type { ModelProvider } from '../../src/models/types';
 import { loadPage, PAGE_CHAR_BUDGET, stageBatch } from '../../src/batch/store';
 import { BatchClient } from '../../src/client/batch-client';
 import type { BatchProgress, BatchSummary } from '../../src/shared/batch-types';
@@ -28,15 +29,24 @@ const model = new ScriptedProvider((req) => {
   const task = req.messages.find((m) => m.role === 'user')?.content ?? '';
   if (task.includes('[fail]')) return { error: ApplicationFailure.nonRetryable(`item marked to fail: ${task}`, 'ItemMarkedToFail') };
   const turn = req.messages.filter((m) => m.role === 'assistant').length;
+  if (task.includes('[explode]') && turn === 0) return { toolCalls: [{ name: 'explode', arguments: {} }] };
   const ms = Number(/\[slow (\d+)\]/.exec(task)?.[1] ?? 0);
   if (turn === 0) return { toolCalls: [{ name: 'record_step', arguments: { label: task, ms } }] };
   return turn === 1 ? { content: `done: ${task}` } : undefined;
 });
 
+/** The same scripts as a priced model: $0.0025 a call (1,000 gpt-4o input tokens). */
+const priced: ModelProvider = {
+  name: 'openai',
+  async complete(req, opts) {
+    return { ...(await model.complete(req, opts)), usage: { inputTokens: 1000, outputTokens: 0 }, model: 'openai:gpt-4o' };
+  },
+};
+
 beforeAll(async () => {
   h = await startHarness({
-    agents: [testAgent('batcher', 'scripted:batch')],
-    providers: [model],
+    agents: [testAgent('batcher', 'scripted:batch'), testAgent('spender', 'openai:gpt-4o')],
+    providers: [model, priced],
     maxConcurrentWorkflowTaskExecutions: 100,
     maxConcurrentActivityTaskExecutions: 200,
     sdkLogLevel: 'ERROR',
@@ -193,6 +203,14 @@ async function waitForProgress(id: string, ok: (p: BatchProgress) => boolean): P
   }
   throw new Error(`batch ${id} never reached the expected progress`);
 }
+
+test('what a failed item spent before it failed counts in the batch cost', async () => {
+  const { id } = await batches.startBatch({ agent: 'spender' }, { items: ['spend a', 'spend [explode] b', 'spend c'] });
+  const summary = await batches.result(id);
+  expect(summary).toMatchObject({ succeeded: 2, failed: 1 });
+  // Two calls for each item that succeeded, one for the item whose tool then failed.
+  expect(summary.costUsd).toBeCloseTo(5 * 0.0025, 9);
+});
 
 test('cancelling a batch cancels the runs in flight, records them, and leaves the rest pending', async () => {
   const tasks = Array.from({ length: 30 }, (_, i) => `cancel item ${i} [slow 5000]`);

@@ -188,3 +188,27 @@ test('the flow stops starting nodes once its runs cost more than the budget', as
   expect(state.trail.find((e) => e.event === 'budget_exceeded')?.detail).toBe('spent $0.500000 of a $0.4 budget: no further nodes start');
   expect(await childIds(id)).toEqual(['one', 'two']);
 });
+
+test('what a failed run spent counts in its node, the flow and the shared budget', async () => {
+  scripts.set('spent: breaks', explodes);
+  scripts.set('spent: next', [{ content: 'next done' }]);
+  const { id } = await flows.startFlow(
+    {
+      name: 'spent-test',
+      budgetUsd: 0.4,
+      nodes: {
+        breaks: { type: 'agent', agent: 'priced', input: 'spent: breaks', onFailure: 'skip', next: 'next' },
+        next: { type: 'agent', agent: 'priced', input: 'spent: next' },
+      },
+    },
+    'go',
+  );
+  const result = await flows.result(id);
+  // Two model calls at $0.25 before the tool failed: over the $0.40 budget, so "next" never starts.
+  expect(result.status).toBe('budget_exceeded');
+  expect(result.costUsd).toBeCloseTo(0.5);
+  const state = await flows.flowState(id);
+  expect(state.nodes.map((n) => [n.id, n.status, n.costUsd])).toEqual([['breaks', 'skipped', 0.5], ['next', 'skipped', 0]]);
+  expect(state.nodes[0]!.runs).toEqual([expect.objectContaining({ status: 'failed', costUsd: 0.5 })]);
+  expect(await childIds(id)).toEqual(['breaks']);
+});
