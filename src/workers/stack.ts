@@ -109,14 +109,22 @@ export async function startStack({ config, log, agents: defs, withWorker }: Stac
       async shutdown() {
         started.db.stopping();
         if (worker && worker.getState() === 'RUNNING') worker.shutdown();
-        // Each step runs even if an earlier one failed: a dev server must never be orphaned.
-        const steps = [() => workerDone, () => started.connection?.close(), () => started.db.shutdown(), () => started.dev?.shutdown()];
-        for (const step of steps) {
-          try {
-            await step();
-          } catch (err) {
-            log.warn('shutdown step failed', { error: (err as Error).message });
+        // A pending native call (closing the connection, stopping the dev server) does not
+        // keep Node's event loop alive: once the worker and Postgres are gone, the process
+        // could exit mid-shutdown and leave the dev server running. This timer holds it.
+        const keepAlive = setInterval(() => undefined, 1000);
+        try {
+          // Each step runs even if an earlier one failed: a dev server must never be orphaned.
+          const steps = [() => workerDone, () => started.connection?.close(), () => started.db.shutdown(), () => started.dev?.shutdown()];
+          for (const step of steps) {
+            try {
+              await step();
+            } catch (err) {
+              log.warn('shutdown step failed', { error: (err as Error).message });
+            }
           }
+        } finally {
+          clearInterval(keepAlive);
         }
       },
     };
