@@ -16,6 +16,7 @@ import type { RoutePlan } from '../policies/router';
 import { FailureType } from '../shared/failures';
 import { ZERO_USAGE, type AssistantMessage, type ChatMessage, type FinishReason, type Usage } from '../shared/messages';
 import type { CacheOutcome, PolicyEvent } from '../shared/policy-events';
+import type { FlowBudget } from '../shared/run-types';
 import type { ToolCallPlan } from '../shared/tool-plan';
 import { planToolCalls } from '../tools/plan';
 import type { ActivityDeps } from './index';
@@ -34,6 +35,8 @@ export interface CallModelInput {
   runCapUsd?: number;
   /** A cap a person set for this run (the `raiseBudget` update); replaces the configured cap. */
   runCapRaisedUsd?: number;
+  /** The budget of the flow this run is part of, shared with its other runs. */
+  flowBudget?: FlowBudget;
 }
 
 export interface CallModelResult {
@@ -82,7 +85,7 @@ export function createModelActivities({ agents, policies, log }: Pick<ActivityDe
         if (hit) {
           events.push({ kind: 'cache_hit', detail: `response served from ${hit.level}` });
         } else {
-          const call = { workflowId: info.workflowExecution!.workflowId, activityId: info.activityId, attempt: info.attempt, tenantId: input.tenantId, agent: input.agent, ...(input.runCapUsd !== undefined ? { runCapUsd: input.runCapUsd } : {}), ...(input.runCapRaisedUsd !== undefined ? { runCapRaisedUsd: input.runCapRaisedUsd } : {}) };
+          const call = { workflowId: info.workflowExecution!.workflowId, activityId: info.activityId, attempt: info.attempt, tenantId: input.tenantId, agent: input.agent, ...(input.runCapUsd !== undefined ? { runCapUsd: input.runCapUsd } : {}), ...(input.runCapRaisedUsd !== undefined ? { runCapRaisedUsd: input.runCapRaisedUsd } : {}), ...(input.flowBudget ? { flow: { id: input.flowBudget.flowId, budgetUsd: input.flowBudget.usd } } : {}) };
           // 3. Route: an agent with a routing profile gets a tier chosen from the request's
           //    complexity and its remaining budget; any other agent its model and fallbacks.
           let plan: RoutePlan;

@@ -23,6 +23,15 @@ export interface AgentRunInput {
   handoff?: HandoffInput;
   /** How many handoffs deep a conversation may go (default 3); inherited by handoff runs. */
   maxHandoffDepth?: number;
+  /** Set by a flow with `budgetUsd`: the budget this run shares with the flow's other runs; inherited by handoff runs. */
+  flowBudget?: FlowBudget;
+}
+
+/** A flow's budget as its runs carry it: the ledger holds all their model calls to `usd` together. */
+export interface FlowBudget {
+  /** The flow's workflow id. */
+  flowId: string;
+  usd: number;
 }
 
 /** The conversation one agent hands to another, and how deep the chain is. */
@@ -139,6 +148,8 @@ export interface AgentRunResult {
    * model are that run's; steps, usage, cost and tool calls add up both.
    */
   handedOffTo?: string;
+  /** Set when a budget stopped the run: the scope that ran out (`tenant`, `agent`, `run` or `flow`) and why. */
+  budgetStop?: { scope: string; reason: string };
 }
 
 /** What continue-as-new hands to the next run. */

@@ -77,6 +77,7 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
   let gate: BudgetGate | undefined;
   /** The model that gave the last answer (a fallback or a routed tier may differ from the agent's). */
   let answeredBy: string | undefined = carry?.answeredBy;
+  let budgetStop: AgentRunResult['budgetStop'];
 
   const setStatus = (next: RunStatus): void => {
     if (next === status) return;
@@ -202,13 +203,17 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
             ...(role ? { role } : {}),
             ...(agent.budget?.runCapUsd !== undefined ? { runCapUsd: agent.budget.runCapUsd } : {}),
             ...(budget.runCapRaisedUsd !== undefined ? { runCapRaisedUsd: budget.runCapRaisedUsd } : {}),
+            ...(input.flowBudget ? { flowBudget: input.flowBudget } : {}),
           },
         ]);
       } catch (err) {
         const exceeded = budgetExceeded(err);
         if (!exceeded) throw err;
         const decision = await budget.onExceeded(exceeded, step);
-        if (decision.action === 'stop') return finish('budget_exceeded', lastAssistantText(messages) ?? `Stopped before an answer: ${decision.reason}.`);
+        if (decision.action === 'stop') {
+          budgetStop = { scope: decision.scope, reason: decision.reason };
+          return finish('budget_exceeded', lastAssistantText(messages) ?? `Stopped before an answer: ${decision.reason}.`);
+        }
         step -= 1; // the same step again, on the downgraded model or the raised budget
         continue;
       }
@@ -305,7 +310,16 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
   function finish(final: FinishStatus, answer: string, handedOff?: AgentRunResult): AgentRunResult {
     setStatus(final);
     wf.upsertSearchAttributes([{ key: CostUsdKey, value: costUsd }]);
-    const own: AgentRunResult = { status: final, answer, steps: step, usage, costUsd, toolCalls: records, model: answeredBy ?? gate?.model ?? spec!.model };
+    const own: AgentRunResult = {
+      status: final,
+      answer,
+      steps: step,
+      usage,
+      costUsd,
+      toolCalls: records,
+      model: answeredBy ?? gate?.model ?? spec!.model,
+      ...(budgetStop ? { budgetStop } : {}),
+    };
     return handedOff ? mergeHandoff(own, handedOff, handoffs.requested!.to) : own;
   }
 }

@@ -18,7 +18,7 @@ export function budgetExceeded(err: unknown): ApplicationFailure | undefined {
   return undefined;
 }
 
-export type BudgetDecision = { action: 'retry' } | { action: 'stop'; reason: string };
+export type BudgetDecision = { action: 'retry' } | { action: 'stop'; reason: string; scope: string };
 
 export class BudgetGate {
   /** The model the run calls now: the agent's, or its downgrade. */
@@ -58,6 +58,8 @@ export class BudgetGate {
   /** What the run does after `failure`, a `BudgetExceeded` from the model call of `step`. */
   async onExceeded(failure: ApplicationFailure, step: number): Promise<BudgetDecision> {
     const reason = failure.message;
+    // The ledger names the scope that ran out in the failure's details.
+    const scope = (failure.details?.[0] as { scope?: { kind?: string } } | undefined)?.scope?.kind ?? 'unknown';
     this.emit({ kind: 'budget_exceeded', detail: reason });
     const { onExceeded, downgradeTo } = this.spec.budget ?? { onExceeded: 'stop' };
     if (onExceeded === 'downgrade' && downgradeTo && this.model !== downgradeTo) {
@@ -65,7 +67,8 @@ export class BudgetGate {
       this.model = downgradeTo;
       return { action: 'retry' };
     }
-    if (onExceeded === 'pause') {
+    // A flow's budget is part of its spec: no person can raise it for a waiting run, so the run stops.
+    if (onExceeded === 'pause' && scope !== 'flow') {
       this.pause = { step, reason };
       this.raised = undefined;
       this.emit({ kind: 'budget_paused', detail: reason });
@@ -77,6 +80,6 @@ export class BudgetGate {
       this.onPause(false);
       return { action: 'retry' };
     }
-    return { action: 'stop', reason };
+    return { action: 'stop', reason, scope };
   }
 }

@@ -111,6 +111,13 @@ export class FlowBook {
     }
   }
 
+  /** The ledger stopped a run of node `id` because the flow's budget ran out: no further nodes start. */
+  budgetRanOut(id: string, reason: string): void {
+    if (this.overBudget) return;
+    this.overBudget = true;
+    this.note('budget_exceeded', `${reason}: no further nodes start`, id);
+  }
+
   /** What templates and conditions see now. */
   scope(extra: Partial<FlowScope> = {}): FlowScope {
     return { input: this.input.input, nodes: this.outputs, ...extra };

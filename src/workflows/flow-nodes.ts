@@ -131,7 +131,17 @@ export class NodeRunner {
       const start = () =>
         wf.executeChild<typeof agentRun>(AGENT_RUN_WORKFLOW, {
           workflowId,
-          args: [{ agent: call.agent, input, tenantId: this.tenantId, ...(call.maxSteps ? { maxSteps: call.maxSteps } : {}), metadata: { flowId, flowNode: id } }],
+          args: [
+            {
+              agent: call.agent,
+              input,
+              tenantId: this.tenantId,
+              ...(call.maxSteps ? { maxSteps: call.maxSteps } : {}),
+              metadata: { flowId, flowNode: id },
+              // The ledger holds every model call of every run of this flow to its budget together.
+              ...(this.spec.budgetUsd !== undefined ? { flowBudget: { flowId, usd: this.spec.budgetUsd } } : {}),
+            },
+          ],
           staticSummary: `flow ${this.spec.name} · ${key}: ${call.agent}`,
         });
       // The attempt's own scope: cancelled by its timeout, which tells a timeout from the flow stopping.
@@ -141,6 +151,7 @@ export class NodeRunner {
         Object.assign(run, { status: res.status, costUsd: res.costUsd, ...(res.handedOffTo ? { handedOffTo: res.handedOffTo } : {}) });
         if (res.handedOffTo) this.book.note('handoff', `${call.agent} handed the conversation to ${res.handedOffTo}`, id);
         this.book.charge(id, res.costUsd, res.usage);
+        if (res.budgetStop?.scope === 'flow') this.book.budgetRanOut(id, res.budgetStop.reason);
         return { status: 'completed', answer: res.answer, output: parseOutput(res.answer), costUsd: res.costUsd };
       } catch (err) {
         // A run that failed or was cancelled may have spent money first: the flow pays for it too.

@@ -65,6 +65,7 @@ export class Handoffs {
           tenantId: input.tenantId,
           maxHandoffDepth: this.limit,
           ...(input.metadata ? { metadata: input.metadata } : {}),
+          ...(input.flowBudget ? { flowBudget: input.flowBudget } : {}),
           handoff: { from, reason, depth: this.depth + 1, messages: messages.filter((m) => m.role !== 'system') },
         },
       ],

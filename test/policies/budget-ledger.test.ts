@@ -209,6 +209,22 @@ describe('BudgetLedger limits and alerts', () => {
     await ledger.reserve(call(t, { workflowId: `other-${t}` }), { usd: 0.9 });
   });
 
+  it('holds the runs of one flow to the flow budget together, and no other run', async () => {
+    const t = tenant();
+    const ledger = ledgerFor({});
+    const flow = { id: `flow-${t}`, budgetUsd: 0.05 };
+    const a = call(t, { workflowId: `${flow.id}/a`, flow });
+    const b = call(t, { workflowId: `${flow.id}/b`, flow });
+    await ledger.reserve(a, { usd: 0.04 });
+    await expect(ledger.reserve(b, { usd: 0.04 })).rejects.toMatchObject({ scope: { kind: 'flow', subject: flow.id }, limit: 0.05, reserved: 0.04 });
+    // A run outside the flow is not held to it.
+    await expect(ledger.reserve(call(t, { workflowId: 'elsewhere' }), { usd: 0.04 })).resolves.toMatchObject({ status: 'reserved' });
+    const { alerts } = await ledger.commit(a, { usd: 0.01 });
+    expect(alerts).toEqual([]);
+    await expect(ledger.reserve(b, { usd: 0.04 })).resolves.toMatchObject({ status: 'reserved', remaining: { usd: expect.closeTo(0, 9) } });
+    expect((await ledger.commit(b, { usd: 0.04 })).alerts.map((x) => [x.scope.kind, x.threshold])).toEqual([['flow', 80], ['flow', 100]]);
+  });
+
   it('charges a commit to the UTC day it reserved in, and starts each day afresh', async () => {
     const t = tenant();
     let now = Date.parse('2025-06-30T23:59:59Z');

@@ -28,10 +28,21 @@ const priced: ModelProvider = {
   },
 };
 
+/**
+ * The same scripts as a model whose calls cost less than the ledger reserves for them
+ * ($0.01515 each against about $0.0615 held), as real calls do.
+ */
+const metered: ModelProvider = {
+  name: 'anthropic',
+  async complete(req) {
+    return { ...(await model.complete(req)), usage: { inputTokens: 50, outputTokens: 1000 }, model: 'anthropic:claude-sonnet-4-5' };
+  },
+};
+
 beforeAll(async () => {
   h = await startHarness({
-    agents: [testAgent('tester', 'scripted:flow'), testAgent('helper', 'scripted:flow'), testAgent('priced', 'openai:gpt-4o')],
-    providers: [model, priced],
+    agents: [testAgent('tester', 'scripted:flow'), testAgent('helper', 'scripted:flow'), testAgent('priced', 'openai:gpt-4o'), testAgent('metered', 'anthropic:claude-sonnet-4-5')],
+    providers: [model, priced, metered],
     // Scripted turns differ between a node's attempts; a deterministic-request cache would
     // (rightly) answer attempt 2 with attempt 1's response.
     policies: { cache: { enabled: false } },
@@ -211,4 +222,33 @@ test('what a failed run spent counts in its node, the flow and the shared budget
   expect(state.nodes.map((n) => [n.id, n.status, n.costUsd])).toEqual([['breaks', 'skipped', 0.5], ['next', 'skipped', 0]]);
   expect(state.nodes[0]!.runs).toEqual([expect.objectContaining({ status: 'failed', costUsd: 0.5 })]);
   expect(await childIds(id)).toEqual(['breaks']);
+});
+
+test('parallel runs of a flow are held to its budget together by the ledger', async () => {
+  const noop = { toolCalls: [{ name: 'noop', arguments: {} }] };
+  scripts.set('shared: ', [noop, noop, { content: 'branch done' }]);
+  const branches = ['a', 'b', 'c', 'd'];
+  const { id } = await flows.startFlow(
+    {
+      name: 'shared-budget-test',
+      // Four branches of three calls at $0.01515 would spend $0.18: twice the budget.
+      budgetUsd: 0.09,
+      nodes: {
+        all: { type: 'parallel', branches },
+        ...Object.fromEntries(branches.map((b) => [b, { type: 'agent', agent: 'metered', input: `shared: ${b}` }])),
+      },
+    },
+    'go',
+  );
+  const result = await flows.result(id);
+  const { rows } = await h.pool.query<{ spent_usd: string }>("SELECT spent_usd FROM budget_counters WHERE kind = 'flow' AND subject = $1", [id]);
+  expect(rows).toHaveLength(1);
+  const spent = Number(rows[0]!.spent_usd);
+  expect(spent).toBeLessThanOrEqual(0.09);
+  expect(result.costUsd).toBeCloseTo(spent, 9);
+  expect(result.status).toBe('budget_exceeded');
+  const state = await flows.flowState(id);
+  const stopped = state.nodes.flatMap((n) => n.runs).filter((r) => r.status === 'budget_exceeded');
+  expect(stopped.length).toBeGreaterThan(0);
+  expect(state.trail.find((e) => e.event === 'budget_exceeded')?.detail).toMatch(/^budget exceeded: flow ".+" usd limit 0\.09.*: no further nodes start$/);
 });

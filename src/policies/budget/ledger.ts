@@ -247,10 +247,10 @@ function exceeded(refused: Extract<ApplyOutcome, { ok: false }>, specs: CounterS
   return new BudgetExceededError(counter.scope, 'tokens', limits.tokens ?? 0, counter.spentTokens, held, requested.tokens);
 }
 
-/** Thresholds each counter's alert level rose past in this commit, tenant before agent before run, day before month. */
+/** Thresholds each counter's alert level rose past in this commit, tenant, agent, run, flow; day before month. */
 function alertsOf(counters: Map<string, AppliedCounter>, limitsFor: (scope: BudgetScope) => CounterLimits): BudgetAlert[] {
   const alerts: BudgetAlert[] = [];
-  const rank = (s: BudgetScope): number => ['tenant', 'agent', 'run'].indexOf(s.kind) * 2 + (s.period.startsWith('month:') ? 1 : 0);
+  const rank = (s: BudgetScope): number => ['tenant', 'agent', 'run', 'flow'].indexOf(s.kind) * 2 + (s.period.startsWith('month:') ? 1 : 0);
   for (const c of [...counters.values()].sort((a, b) => rank(a.scope) - rank(b.scope))) {
     const limits = limitsFor(c.scope);
     for (const threshold of THRESHOLDS) {

@@ -4,15 +4,16 @@
  */
 import type { BudgetConfig, BudgetLimits } from './config';
 
-/** What a counter counts: a whole tenant, one agent of a tenant, or one run (workflow id). */
-export type ScopeKind = 'tenant' | 'agent' | 'run';
+/** What a counter counts: a whole tenant, one agent of a tenant, one run, or every run of one flow (workflow ids). */
+export type ScopeKind = 'tenant' | 'agent' | 'run' | 'flow';
 
 /** The unit a limit is in. */
 export type BudgetUnit = 'usd' | 'tokens';
 
 /**
  * One budget counter row: a scope in a period. `subject` is `''` for a tenant, the agent
- * name, or the workflow id; `period` is `day:YYYY-MM-DD`, `month:YYYY-MM` (UTC) or `run`.
+ * name, or the run's or flow's workflow id; `period` is `day:YYYY-MM-DD`, `month:YYYY-MM`
+ * (UTC) or `run` (for runs and flows).
  */
 export interface BudgetScope {
   tenantId: string;
@@ -45,6 +46,8 @@ export interface SpendContext {
   runCapTokens?: number;
   /** A person raised this run's USD cap (e.g. to resume a paused run): it replaces the configured cap. */
   runCapRaisedUsd?: number;
+  /** The flow this run belongs to and the flow's budget, which all its runs share. */
+  flow?: { id: string; budgetUsd: number };
 }
 
 /** UTC day and month period keys of `ms`. */
@@ -72,6 +75,7 @@ export function countersFor(config: BudgetConfig, ctx: SpendContext, nowMs: numb
   if (run.usd !== undefined || run.tokens !== undefined) {
     specs.push({ scope: { tenantId: ctx.tenantId, kind: 'run', subject: ctx.workflowId, period: 'run' }, limits: run });
   }
+  if (ctx.flow) specs.push({ scope: { tenantId: ctx.tenantId, kind: 'flow', subject: ctx.flow.id, period: 'run' }, limits: { usd: ctx.flow.budgetUsd } });
   return specs;
 }
 
@@ -82,6 +86,7 @@ export function countersFor(config: BudgetConfig, ctx: SpendContext, nowMs: numb
  */
 export function limitsOf(config: BudgetConfig, ctx: SpendContext, scope: BudgetScope): CounterLimits {
   const tenant = config.tenants[scope.tenantId];
+  if (scope.kind === 'flow') return ctx.flow?.id === scope.subject ? { usd: ctx.flow.budgetUsd } : {};
   if (scope.kind === 'run') return runLimits(config, tenant, ctx.agent === undefined ? undefined : tenant?.agents?.[ctx.agent], ctx);
   const limits = scope.kind === 'tenant' ? tenant : tenant?.agents?.[scope.subject];
   return scope.period.startsWith('day:') ? dailyOf(limits) : monthlyOf(limits);
@@ -96,6 +101,7 @@ export function scopeId(scope: BudgetScope): string {
 export function describeScope(scope: BudgetScope): string {
   if (scope.kind === 'tenant') return `tenant "${scope.tenantId}" ${scope.period}`;
   if (scope.kind === 'agent') return `agent "${scope.tenantId}/${scope.subject}" ${scope.period}`;
+  if (scope.kind === 'flow') return `flow "${scope.subject}"`;
   return `run "${scope.subject}"`;
 }
 
