@@ -1,6 +1,8 @@
 /** Starts src/workers/main.ts as a separate OS process, as production would run it. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import pg from 'pg';
 import { testEnv } from './harness';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -52,5 +54,33 @@ export async function spawnWorker(taskQueue: string, agentsModule: string): Prom
         child.once('exit', (code) => resolve(code));
         child.kill(signal);
       }),
+  };
+}
+
+/**
+ * For a suite that runs workers as separate processes: a client connection and a Postgres
+ * pool opened before its tests, and every worker it spawned stopped after them.
+ */
+export function workerProcessSuite(agentsModule: string) {
+  let connection: Connection | undefined;
+  let pool: pg.Pool | undefined;
+  const workers: WorkerProcess[] = [];
+  beforeAll(async () => {
+    connection = await Connection.connect({ address: testEnv().address });
+    pool = new pg.Pool({ connectionString: testEnv().databaseUrl });
+  });
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.kill('SIGTERM')));
+    await connection?.close();
+    await pool?.end();
+  });
+  return {
+    client: (): Client => new Client({ connection: connection! }),
+    pool: (): pg.Pool => pool!,
+    async spawn(taskQueue: string): Promise<WorkerProcess> {
+      const worker = await spawnWorker(taskQueue, agentsModule);
+      workers.push(worker);
+      return worker;
+    },
   };
 }

@@ -4,33 +4,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import pg from 'pg';
 import { AgentClient } from '../../src/client/agent-client';
 import { historyOf } from '../support/history';
-import { testEnv } from '../support/harness';
-import { spawnWorker, type WorkerProcess } from '../support/worker-process';
+import { workerProcessSuite } from '../support/worker-process';
 
-const AGENTS_MODULE = path.resolve(__dirname, '../fixtures/test-agents.ts');
-let connection: Connection;
-let pool: pg.Pool;
-const workers: WorkerProcess[] = [];
-
-beforeAll(async () => {
-  connection = await Connection.connect({ address: testEnv().address });
-  pool = new pg.Pool({ connectionString: testEnv().databaseUrl });
-});
-afterAll(async () => {
-  await Promise.all(workers.map((w) => w.kill('SIGTERM')));
-  await connection?.close();
-  await pool?.end();
-});
+const suite = workerProcessSuite(path.resolve(__dirname, '../fixtures/test-agents.ts'));
 
 test('SIGKILL during a slow tool: a new worker process resumes the run and no effect happens twice', async () => {
   const taskQueue = `crash-${randomUUID()}`;
-  const client = new AgentClient(new Client({ connection }), taskQueue);
-  const first = await spawnWorker(taskQueue, AGENTS_MODULE);
-  workers.push(first);
+  const client = new AgentClient(suite.client(), taskQueue);
+  const first = await suite.spawn(taskQueue);
 
   const { id } = await client.start('crash', 'record two steps, the first one slowly');
   for (let i = 0; ; i++) {
@@ -42,13 +25,12 @@ test('SIGKILL during a slow tool: a new worker process resumes the run and no ef
   await new Promise((r) => setTimeout(r, 1000)); // well inside the 4 s effect
   expect(await first.kill('SIGKILL')).toBeNull();
 
-  const second = await spawnWorker(taskQueue, AGENTS_MODULE);
-  workers.push(second);
+  const second = await suite.spawn(taskQueue);
   const result = await client.result(id);
   expect(result.status).toBe('completed');
   expect(result.answer).toContain('both steps recorded');
 
-  const { rows } = await pool.query<{ label: string; n: string }>(
+  const { rows } = await suite.pool().query<{ label: string; n: string }>(
     "SELECT args->>'label' AS label, count(*) AS n FROM tool_effects WHERE workflow_id = $1 AND kind = 'execute' GROUP BY 1 ORDER BY 1",
     [id],
   );

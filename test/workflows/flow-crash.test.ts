@@ -5,36 +5,19 @@
  */
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import pg from 'pg';
 import { AgentClient } from '../../src/client/agent-client';
 import { FlowClient } from '../../src/client/flow-client';
 import { historyOf } from '../support/history';
-import { testEnv } from '../support/harness';
-import { spawnWorker, type WorkerProcess } from '../support/worker-process';
+import { workerProcessSuite } from '../support/worker-process';
 
-const AGENTS_MODULE = path.resolve(__dirname, '../fixtures/flow-agents.ts');
-let connection: Connection;
-let pool: pg.Pool;
-const workers: WorkerProcess[] = [];
-
-beforeAll(async () => {
-  connection = await Connection.connect({ address: testEnv().address });
-  pool = new pg.Pool({ connectionString: testEnv().databaseUrl });
-});
-afterAll(async () => {
-  await Promise.all(workers.map((w) => w.kill('SIGTERM')));
-  await connection?.close();
-  await pool?.end();
-});
+const suite = workerProcessSuite(path.resolve(__dirname, '../fixtures/flow-agents.ts'));
 
 test('SIGKILL mid-flow: a new worker process resumes the flow and no finished node runs again', async () => {
   const taskQueue = `flow-crash-${randomUUID()}`;
-  const client = new Client({ connection });
+  const client = suite.client();
   const flows = new FlowClient(client, taskQueue);
   const agents = new AgentClient(client, taskQueue);
-  const first = await spawnWorker(taskQueue, AGENTS_MODULE);
-  workers.push(first);
+  const first = await suite.spawn(taskQueue);
 
   const { id } = await flows.startFlow(
     {
@@ -57,8 +40,7 @@ test('SIGKILL mid-flow: a new worker process resumes the flow and no finished no
   await new Promise((r) => setTimeout(r, 1000));
   expect(await first.kill('SIGKILL')).toBeNull();
 
-  const second = await spawnWorker(taskQueue, AGENTS_MODULE);
-  workers.push(second);
+  const second = await suite.spawn(taskQueue);
   const result = await flows.result(id);
   expect(result.status).toBe('completed');
   expect(result.answer).toBe('[local model] step-c done');
@@ -76,7 +58,7 @@ test('SIGKILL mid-flow: a new worker process resumes the flow and no finished no
   const lastTask = flowEvents.filter((e) => e.workflowTaskCompletedEventAttributes).at(-1)!;
   expect(lastTask.workflowTaskCompletedEventAttributes!.identity).toContain(String(second.pid));
 
-  const { rows } = await pool.query<{ label: string; n: string }>(
+  const { rows } = await suite.pool().query<{ label: string; n: string }>(
     "SELECT args->>'label' AS label, count(*) AS n FROM tool_effects WHERE workflow_id LIKE $1 AND kind = 'execute' GROUP BY 1 ORDER BY 1",
     [`${id}/%`],
   );
