@@ -28,18 +28,27 @@ export function estimateCallCost(
   request: EstimableRequest,
   options: { defaultMaxTokens?: number; prices?: PriceTable } = {},
 ): CostEstimate {
-  const inputTokens = estimateTokens(JSON.stringify(request.messages)) + estimateTokens(JSON.stringify(request.tools ?? []));
-  const outputTokens = request.maxTokens ?? options.defaultMaxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
-  const { usd, priced } = costOf(modelRef, { inputTokens, outputTokens }, options.prices);
-  return { usd, tokens: inputTokens + outputTokens, priced };
+  return costAt(modelRef, inputTokensOf(request), request, options);
 }
 
 /** The worst case over a fallback chain: the reservation must cover whichever model ends up answering. */
-export function estimateChainCost(chain: readonly string[], request: EstimableRequest, options?: { defaultMaxTokens?: number; prices?: PriceTable }): CostEstimate {
+export function estimateChainCost(chain: readonly string[], request: EstimableRequest, options: { defaultMaxTokens?: number; prices?: PriceTable } = {}): CostEstimate {
+  // The input is the same text for every model of the chain: measured once (it is the whole conversation).
+  const inputTokens = inputTokensOf(request);
   let worst: CostEstimate = { usd: 0, tokens: 0, priced: true };
   for (const ref of chain) {
-    const e = estimateCallCost(ref, request, options);
+    const e = costAt(ref, inputTokens, request, options);
     worst = { usd: Math.max(worst.usd, e.usd), tokens: Math.max(worst.tokens, e.tokens), priced: worst.priced && e.priced };
   }
   return worst;
+}
+
+function inputTokensOf(request: EstimableRequest): number {
+  return estimateTokens(JSON.stringify(request.messages)) + estimateTokens(JSON.stringify(request.tools ?? []));
+}
+
+function costAt(modelRef: string, inputTokens: number, request: EstimableRequest, options: { defaultMaxTokens?: number; prices?: PriceTable }): CostEstimate {
+  const outputTokens = request.maxTokens ?? options.defaultMaxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
+  const { usd, priced } = costOf(modelRef, { inputTokens, outputTokens }, options.prices);
+  return { usd, tokens: inputTokens + outputTokens, priced };
 }

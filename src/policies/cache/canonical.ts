@@ -3,41 +3,8 @@
  * thing must hash the same, whatever their key order or provider-generated ids.
  */
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../shared/canonical-json';
 import type { ChatMessage } from '../../shared/messages';
-
-/**
- * JSON with object keys sorted (UTF-16 order) and `undefined` properties dropped, as
- * `JSON.stringify` drops them; `-0` is `0` and non-finite numbers are `null`. Values with
- * `toJSON` (e.g. Date) are serialized through it.
- */
-export function canonicalJson(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
-  switch (typeof value) {
-    case 'number':
-      return Number.isFinite(value) ? (Object.is(value, -0) ? '0' : String(value)) : 'null';
-    case 'string':
-      return JSON.stringify(value);
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'bigint':
-      return value.toString();
-    case 'object':
-      break;
-    default:
-      return 'null';
-  }
-  const withToJson = value as { toJSON?: () => unknown };
-  if (typeof withToJson.toJSON === 'function') return canonicalJson(withToJson.toJSON());
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v)).join(',')}]`;
-  const record = value as Record<string, unknown>;
-  const parts: string[] = [];
-  for (const key of Object.keys(record).sort()) {
-    const v = record[key];
-    if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
-    parts.push(`${JSON.stringify(key)}:${canonicalJson(v)}`);
-  }
-  return `{${parts.join(',')}}`;
-}
 
 /** Hex sha256 of the canonical JSON of `value`. */
 export function hashOf(value: unknown): string {
