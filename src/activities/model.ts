@@ -20,7 +20,7 @@ import type { FlowBudget } from '../shared/run-types';
 import type { ToolCallPlan } from '../shared/tool-plan';
 import { planToolCalls } from '../tools/plan';
 import type { ActivityDeps } from './index';
-import { alertEvents, guardInput, guardOutput, logPolicyEvents, toPolicyFailure } from './model-policies';
+import { alertEvents, commitAnswered, guardInput, guardOutput, logPolicyEvents, toPolicyFailure } from './model-policies';
 
 export interface CallModelInput {
   agent: string;
@@ -107,8 +107,9 @@ export function createModelActivities({ agents, policies, log }: Pick<ActivityDe
             costUsd = costOf(response.model, response.usage).usd;
             // 6. Commit the actual cost (a retried attempt is charged once) and store the
             //    response, side by side: they touch different tables and neither needs the other.
+            const spend = { usd: costUsd, tokens: response.usage.inputTokens + response.usage.outputTokens };
             const [committed] = await Promise.all([
-              policies.budget.commit(call, { usd: costUsd, tokens: response.usage.inputTokens + response.usage.outputTokens }),
+              commitAnswered(() => policies.budget.commit(call, spend), log),
               key ? policies.responses.set(input.tenantId, key, response, { ttlSeconds: cachePolicy.ttlSeconds }) : undefined,
             ]);
             events.push(...alertEvents(committed.alerts));

@@ -49,7 +49,7 @@ const priced: ModelProvider = {
 };
 
 const run = randomUUID().slice(0, 8);
-const T = { tight: `tight-${run}`, roles: `roles-${run}`, fifty: `fifty-${run}`, lost: `lost-${run}`, lostNoCache: `lost-nocache-${run}`, a: `acme-${run}`, b: `globex-${run}` };
+const T = { tight: `tight-${run}`, roles: `roles-${run}`, fifty: `fifty-${run}`, lost: `lost-${run}`, lostNoCache: `lost-nocache-${run}`, blip: `blip-${run}`, a: `acme-${run}`, b: `globex-${run}` };
 
 let h: Harness;
 beforeAll(async () => {
@@ -268,6 +268,38 @@ describe('budget', () => {
       { attempt: 2, status: 'committed' },
     ]);
     expect(await spent(T.lostNoCache)).toBeCloseTo(2 * CALL_COST, 9);
+  });
+
+  test('a commit that fails for a moment after the provider answered is tried again: charged once, the provider called once', async () => {
+    // A real Postgres failure: a trigger refuses the first commit of this run's calls, once.
+    const id = `commitfail-${randomUUID()}`;
+    const name = `fail_commit_${run.replace(/-/g, '')}`;
+    await h.pool.query(`CREATE SEQUENCE ${name}`);
+    await h.pool.query(`CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.workflow_id = '${id}' AND NEW.status = 'committed' THEN
+          IF nextval('${name}') = 1 THEN RAISE EXCEPTION 'injected: the database went away for a moment'; END IF;
+        END IF;
+        RETURN NEW;
+      END $$`);
+    await h.pool.query(`CREATE TRIGGER ${name} BEFORE INSERT OR UPDATE ON budget_reservations FOR EACH ROW EXECUTE FUNCTION ${name}()`);
+    try {
+      const task = `blip ${run}`;
+      scripts.set(task, [{ content: 'paid once, recorded once' }]);
+      const calls = () => scripted.requests.filter((r) => r.messages[1]?.content === task).length;
+      await h.agents.start('spender', task, { tenantId: T.blip, id });
+      expect(await h.agents.result(id)).toMatchObject({ answer: 'paid once, recorded once', costUsd: expect.closeTo(CALL_COST, 9) });
+      expect(calls()).toBe(1);
+      const { rows } = await h.pool.query('SELECT attempt, status FROM budget_reservations WHERE workflow_id = $1 ORDER BY attempt', [id]);
+      expect(rows).toEqual([{ attempt: 1, status: 'committed' }]);
+      expect(await spent(T.blip)).toBeCloseTo(CALL_COST, 9);
+      // The failure did happen: the trigger fired for the failed try and the one that passed.
+      expect(Number((await h.pool.query(`SELECT last_value FROM ${name}`)).rows[0].last_value)).toBeGreaterThanOrEqual(2);
+    } finally {
+      await h.pool.query(`DROP TRIGGER IF EXISTS ${name} ON budget_reservations`);
+      await h.pool.query(`DROP FUNCTION IF EXISTS ${name}()`);
+      await h.pool.query(`DROP SEQUENCE IF EXISTS ${name}`);
+    }
   });
 
   test('downgrade: over its run cap, the agent goes on with the cheaper model', async () => {
