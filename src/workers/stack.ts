@@ -38,10 +38,10 @@ export interface StackOptions {
 }
 
 /**
- * The SDK's own log lines (worker state, failed activities and workflows) through `log`,
- * as one JSON line each: an activity that fails by design, such as a tool reporting an
- * outage, is a warning with its message rather than a multi-line stack trace. The level
- * follows LOG_LEVEL (default warn); LOG_LEVEL=debug adds the stacks.
+ * The SDK's own log lines (worker state, failed activities and workflows, the Rust core's
+ * warnings) through `log`, as one JSON line each: an activity that fails by design, such
+ * as a tool reporting an outage, is a warning with its message rather than a multi-line
+ * stack trace. The level follows LOG_LEVEL (default warn); LOG_LEVEL=debug adds the stacks.
  */
 function routeSdkLogs(log: Logger): void {
   const debug = process.env.LOG_LEVEL === 'debug';
@@ -54,7 +54,9 @@ function routeSdkLogs(log: Logger): void {
     sdk[method](message, { ...fields, ...err });
   };
   try {
-    Runtime.install({ logger: new DefaultLogger(level, write) });
+    // The Rust core's own lines (e.g. a completion for an activity that timed out) are
+    // forwarded to the same logger instead of printed in their own format.
+    Runtime.install({ logger: new DefaultLogger(level, write), telemetryOptions: { logging: { filter: { core: level, other: 'ERROR' }, forward: {} } } });
   } catch {
     // Already installed (e.g. by an embedding application): keep its logger.
   }
