@@ -85,7 +85,7 @@ export function createModelActivities({ agents, policies, log }: Pick<ActivityDe
         if (hit) {
           events.push({ kind: 'cache_hit', detail: `response served from ${hit.level}` });
         } else {
-          const call = { workflowId: info.workflowExecution!.workflowId, activityId: info.activityId, attempt: info.attempt, tenantId: input.tenantId, agent: input.agent, ...(input.runCapUsd !== undefined ? { runCapUsd: input.runCapUsd } : {}), ...(input.runCapRaisedUsd !== undefined ? { runCapRaisedUsd: input.runCapRaisedUsd } : {}), ...(input.flowBudget ? { flow: { id: input.flowBudget.flowId, budgetUsd: input.flowBudget.usd } } : {}) };
+          const call = { workflowId: info.workflowExecution!.workflowId, activityId: info.activityId, attempt: info.attempt, tenantId: input.tenantId, agent: input.agent, ...(input.runCapUsd !== undefined ? { runCapUsd: input.runCapUsd } : {}), ...(input.runCapRaisedUsd !== undefined ? { runCapRaisedUsd: input.runCapRaisedUsd } : {}), ...(input.flowBudget ? { flowBudget: input.flowBudget } : {}) };
           // 3. Route: an agent with a routing profile gets a tier chosen from the request's
           //    complexity and its remaining budget; any other agent its model and fallbacks.
           let plan: RoutePlan;

@@ -105,13 +105,10 @@ export class FlowBook {
     this.costUsd += costUsd;
     this.usage = addUsage(this.usage, usage);
     const cap = this.spec.budgetUsd;
-    if (cap !== undefined && !this.overBudget && this.costUsd > cap) {
-      this.overBudget = true;
-      this.note('budget_exceeded', `spent $${this.costUsd.toFixed(6)} of a $${cap} budget: no further nodes start`, id);
-    }
+    if (cap !== undefined && this.costUsd > cap) this.budgetRanOut(id, `spent $${this.costUsd.toFixed(6)} of a $${cap} budget`);
   }
 
-  /** The ledger stopped a run of node `id` because the flow's budget ran out: no further nodes start. */
+  /** The flow's budget ran out at node `id` (its runs cost more, or the ledger stopped one): no further nodes start. */
   budgetRanOut(id: string, reason: string): void {
     if (this.overBudget) return;
     this.overBudget = true;

@@ -212,11 +212,11 @@ describe('BudgetLedger limits and alerts', () => {
   it('holds the runs of one flow to the flow budget together, and no other run', async () => {
     const t = tenant();
     const ledger = ledgerFor({});
-    const flow = { id: `flow-${t}`, budgetUsd: 0.05 };
-    const a = call(t, { workflowId: `${flow.id}/a`, flow });
-    const b = call(t, { workflowId: `${flow.id}/b`, flow });
+    const flowBudget = { flowId: `flow-${t}`, usd: 0.05 };
+    const a = call(t, { workflowId: `${flowBudget.flowId}/a`, flowBudget });
+    const b = call(t, { workflowId: `${flowBudget.flowId}/b`, flowBudget });
     await ledger.reserve(a, { usd: 0.04 });
-    await expect(ledger.reserve(b, { usd: 0.04 })).rejects.toMatchObject({ scope: { kind: 'flow', subject: flow.id }, limit: 0.05, reserved: 0.04 });
+    await expect(ledger.reserve(b, { usd: 0.04 })).rejects.toMatchObject({ scope: { kind: 'flow', subject: flowBudget.flowId }, limit: 0.05, reserved: 0.04 });
     // A run outside the flow is not held to it.
     await expect(ledger.reserve(call(t, { workflowId: 'elsewhere' }), { usd: 0.04 })).resolves.toMatchObject({ status: 'reserved' });
     const { alerts } = await ledger.commit(a, { usd: 0.01 });

@@ -81,14 +81,12 @@ export class BudgetLedger {
     const tokens = Math.ceil(checkAmount(estimate.tokens ?? 0, 'estimate.tokens'));
     if (!this.enabled) return { status: 'reserved', duplicate: false, heldUsd: 0, heldTokens: 0, supersededAttempts: [], remaining: {} };
     const specs = countersFor(this.config, call, this.clock());
-    const { rows } = await this.withCounters(specs.map((s) => s.scope), () =>
-      this.pool.query<{ status: 'reserved' | 'duplicate' | 'refused'; stale: StaleHold[]; counters: AppliedRow[] }>({
-        name: 'budget_reserve',
-        text: 'SELECT * FROM budget_reserve($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)',
-        values: [call.workflowId, call.activityId, call.attempt, call.tenantId, call.agent ?? null, String(usd), tokens, JSON.stringify(specs.map((s) => withoutTenant(s.scope))), ...limitArrays(specs)],
-      }),
+    const { status, stale, counters } = await this.callFunction<{ status: 'reserved' | 'duplicate' | 'refused'; stale: StaleHold[]; counters: AppliedRow[] }>(
+      'budget_reserve',
+      call,
+      { usd, tokens },
+      specs,
     );
-    const { status, stale, counters } = rows[0]!;
     if (status === 'duplicate') {
       // The claim waited for any concurrent twin to finish, so its row is visible now.
       const row = await this.readAttempt(call);
@@ -127,14 +125,7 @@ export class BudgetLedger {
     const tokens = Math.ceil(checkAmount(actual.tokens ?? 0, 'actual.tokens'));
     if (!this.enabled) return { duplicate: false, chargedUsd: 0, chargedTokens: 0, alerts: [] };
     const current = countersFor(this.config, call, this.clock());
-    const { rows } = await this.withCounters(current.map((s) => s.scope), () =>
-      this.pool.query<{ status: 'committed' | 'duplicate'; usd: string; tokens: string; counters: AppliedRow[] }>({
-        name: 'budget_commit',
-        text: 'SELECT * FROM budget_commit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)',
-        values: [call.workflowId, call.activityId, call.attempt, call.tenantId, call.agent ?? null, String(usd), tokens, JSON.stringify(current.map((s) => withoutTenant(s.scope))), ...limitArrays(current)],
-      }),
-    );
-    const row = rows[0]!;
+    const row = await this.callFunction<{ status: 'committed' | 'duplicate'; usd: string; tokens: string; counters: AppliedRow[] }>('budget_commit', call, { usd, tokens }, current);
     if (row.status === 'duplicate') return { duplicate: true, chargedUsd: Number(row.usd ?? 0), chargedTokens: Number(row.tokens ?? 0), alerts: [] };
     const applied = outcomeOf(call.tenantId, row.counters);
     return { duplicate: false, chargedUsd: usd, chargedTokens: tokens, alerts: applied.ok ? alertsOf(applied.counters, (scope) => limitsOf(this.config, call, scope)) : [] };
@@ -213,6 +204,22 @@ export class BudgetLedger {
   private async readAttempt(ref: AttemptRef): Promise<ReservationRow | undefined> {
     const { rows } = await this.pool.query<ReservationRow>({ name: 'budget_read_attempt', text: SELECT_ATTEMPT, values: [ref.workflowId, ref.activityId, ref.attempt] });
     return rows[0];
+  }
+
+  /**
+   * Calls `budget_reserve` or `budget_commit` (same parameters): the attempt, the amount,
+   * and the counters it is charged to with their limits. Returns the function's one row.
+   */
+  private async callFunction<R extends pg.QueryResultRow>(fn: 'budget_reserve' | 'budget_commit', call: BudgetCall, amount: { usd: number; tokens: number }, specs: readonly CounterSpec[]): Promise<R> {
+    const counters = JSON.stringify(specs.map((s) => withoutTenant(s.scope)));
+    const { rows } = await this.withCounters(specs.map((s) => s.scope), () =>
+      this.pool.query<R>({
+        name: fn,
+        text: `SELECT * FROM ${fn}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+        values: [call.workflowId, call.activityId, call.attempt, call.tenantId, call.agent ?? null, String(amount.usd), amount.tokens, counters, ...limitArrays(specs)],
+      }),
+    );
+    return rows[0]!;
   }
 
   /**

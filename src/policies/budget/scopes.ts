@@ -2,6 +2,7 @@
  * Which budget counters a call touches and what their limits are. Pure: the ledger locks
  * and updates the rows these keys name.
  */
+import type { FlowBudget } from '../../shared/run-types';
 import type { BudgetConfig, BudgetLimits } from './config';
 
 /** What a counter counts: a whole tenant, one agent of a tenant, one run, or every run of one flow (workflow ids). */
@@ -47,7 +48,7 @@ export interface SpendContext {
   /** A person raised this run's USD cap (e.g. to resume a paused run): it replaces the configured cap. */
   runCapRaisedUsd?: number;
   /** The flow this run belongs to and the flow's budget, which all its runs share. */
-  flow?: { id: string; budgetUsd: number };
+  flowBudget?: FlowBudget;
 }
 
 /** UTC day and month period keys of `ms`. */
@@ -75,7 +76,8 @@ export function countersFor(config: BudgetConfig, ctx: SpendContext, nowMs: numb
   if (run.usd !== undefined || run.tokens !== undefined) {
     specs.push({ scope: { tenantId: ctx.tenantId, kind: 'run', subject: ctx.workflowId, period: 'run' }, limits: run });
   }
-  if (ctx.flow) specs.push({ scope: { tenantId: ctx.tenantId, kind: 'flow', subject: ctx.flow.id, period: 'run' }, limits: { usd: ctx.flow.budgetUsd } });
+  const flow = ctx.flowBudget;
+  if (flow) specs.push({ scope: { tenantId: ctx.tenantId, kind: 'flow', subject: flow.flowId, period: 'run' }, limits: { usd: flow.usd } });
   return specs;
 }
 
@@ -86,7 +88,7 @@ export function countersFor(config: BudgetConfig, ctx: SpendContext, nowMs: numb
  */
 export function limitsOf(config: BudgetConfig, ctx: SpendContext, scope: BudgetScope): CounterLimits {
   const tenant = config.tenants[scope.tenantId];
-  if (scope.kind === 'flow') return ctx.flow?.id === scope.subject ? { usd: ctx.flow.budgetUsd } : {};
+  if (scope.kind === 'flow') return ctx.flowBudget?.flowId === scope.subject ? { usd: ctx.flowBudget.usd } : {};
   if (scope.kind === 'run') return runLimits(config, tenant, ctx.agent === undefined ? undefined : tenant?.agents?.[ctx.agent], ctx);
   const limits = scope.kind === 'tenant' ? tenant : tenant?.agents?.[scope.subject];
   return scope.period.startsWith('day:') ? dailyOf(limits) : monthlyOf(limits);
