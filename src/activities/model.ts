@@ -1,18 +1,22 @@
 /**
  * One model step: guardrails on the input, the response cache, a budget reservation,
- * the router (the agent's model, then its fallbacks), guardrails on the output, the
- * budget commit, and the tool calls checked against schemas and access rules. Every
- * policy decision is returned, so it lands in the run's history.
+ * the router (the agent's model, then its fallbacks), the budget commit, the response
+ * stored in the cache, guardrails on the output, and the tool calls renamed to the
+ * project's ids and checked against schemas and access rules. Every policy decision is
+ * returned, so it lands in the run's history.
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { policyMetrics, withSpan } from '../infra/telemetry';
 import { costOf } from '../models/pricing';
-import { parseModelRef } from '../models/types';
-import { BudgetExceededError, estimateChainCost } from '../policies/budget';
+import { parseModelRef, type ModelRequest, type ModelResponse } from '../models/types';
+import { asOutage } from '../infra/outage';
+import { BudgetExceededError, estimateChainCost, type BudgetCall } from '../policies/budget';
 import { cachePolicyFor } from '../policies/cache';
 import { checkToolCall } from '../policies/guardrails';
 import type { RoutePlan } from '../policies/router';
+import { DEFAULT_MAX_OUTPUT_TOKENS } from '../shared/agent-spec';
+import { callIdFor } from '../shared/call-ids';
 import { FailureType } from '../shared/failures';
 import { ZERO_USAGE, type AssistantMessage, type ChatMessage, type FinishReason, type Usage } from '../shared/messages';
 import type { CacheOutcome, PolicyEvent } from '../shared/policy-events';
@@ -20,6 +24,7 @@ import type { FlowBudget } from '../shared/run-types';
 import type { ToolCallPlan } from '../shared/tool-plan';
 import { planToolCalls } from '../tools/plan';
 import type { ActivityDeps } from './index';
+import { keepAlive } from './keep-alive';
 import { alertEvents, commitAnswered, guardInput, guardOutput, logPolicyEvents, toPolicyFailure } from './model-policies';
 
 export interface CallModelInput {
@@ -37,6 +42,23 @@ export interface CallModelInput {
   runCapRaisedUsd?: number;
   /** The budget of the flow this run is part of, shared with its other runs. */
   flowBudget?: FlowBudget;
+  /** Output bound sent to the provider and held by the budget reservation (default 4,096). */
+  maxTokens?: number;
+  /**
+   * This model call's key in the budget ledger, unique over the workflow's whole life
+   * (`<run id>/<step>`: activity ids start again after continue-as-new). Absent in calls
+   * scheduled by older workflow code: then the run id and activity id.
+   */
+  callKey?: string;
+  /** 0 for the first try of the call; the workflow starts it again after an outage with 1, 2, … */
+  callTry?: number;
+}
+
+/** A provider answer whose cost could not be committed in the activity: the workflow commits it durably (`chargeModelCall`). */
+export interface PendingCharge {
+  call: BudgetCall;
+  usd: number;
+  tokens: number;
 }
 
 export interface CallModelResult {
@@ -54,102 +76,158 @@ export interface CallModelResult {
   redactions?: Array<{ index: number; content: string }>;
   /** Set when the final answer did not match the agent's output schema: what was wrong. */
   invalidOutput?: string;
+  /** Set when Postgres was unreachable at commit time: the charge the workflow must still make. */
+  pendingCharge?: PendingCharge;
 }
+
+/** Attempts of one call share a ledger key; a try after an outage counts on from here, so it supersedes the earlier tries' holds. */
+const ATTEMPTS_PER_TRY = 1000;
 
 export function createModelActivities({ agents, policies, log }: Pick<ActivityDeps, 'agents' | 'policies' | 'log'>) {
   return {
     async callModel(input: CallModelInput): Promise<CallModelResult> {
-      const spec = agents.spec(input.agent);
-      const tools = agents.tools(input.agent);
-      if (!spec || !tools) throw ApplicationFailure.nonRetryable(`unknown agent "${input.agent}"`, FailureType.UnknownAgent);
-      const info = Context.current().info;
-      const who = { agent: input.agent, tenantId: input.tenantId, ...(input.role ? { role: input.role } : {}) };
-      const guardrails = policies.guardrails.for(input.agent, input.tenantId);
-      const { provider: providerName, model } = parseModelRef(input.model);
-      const attrs = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': providerName, 'gen_ai.request.model': model, 'gen_ai.request.temperature': input.temperature, 'gen_ai.agent.name': input.agent };
+      const stopBeating = keepAlive();
+      try {
+        return await modelStep(input);
+      } catch (err) {
+        throw asOutage(err);
+      } finally {
+        stopBeating();
+      }
+    },
 
-      return withSpan(`chat ${model}`, attrs, async (span) => {
-        // 1. Input guardrails: nothing blocked ever reaches a provider.
-        const guarded = guardInput(input.messages, guardrails, who);
-        const events: PolicyEvent[] = [...guarded.events];
-        const toolSchemas = spec.tools.map(({ name, description, parameters }) => ({ name, description, parameters }));
-        const request = { model, messages: guarded.sent, tools: toolSchemas, temperature: input.temperature };
-
-        // 2. Cache: deterministic requests only, scoped by tenant; a hit costs nothing.
-        const cachePolicy = cachePolicyFor(policies.cacheConfig, who);
-        const key = cachePolicy.enabled ? policies.responses.key({ provider: providerName, ...request }, input.tenantId, cachePolicy) : undefined;
-        const hit = key ? await policies.responses.get(input.tenantId, key) : undefined;
-        if (key) policyMetrics.cacheLookups.add(1, { cache: 'model', outcome: hit?.level ?? 'miss' });
-        let response = hit?.value;
-        let costUsd = 0;
-        if (hit) {
-          events.push({ kind: 'cache_hit', detail: `response served from ${hit.level}` });
-        } else {
-          const call = { workflowId: info.workflowExecution!.workflowId, activityId: info.activityId, attempt: info.attempt, tenantId: input.tenantId, agent: input.agent, ...(input.runCapUsd !== undefined ? { runCapUsd: input.runCapUsd } : {}), ...(input.runCapRaisedUsd !== undefined ? { runCapRaisedUsd: input.runCapRaisedUsd } : {}), ...(input.flowBudget ? { flowBudget: input.flowBudget } : {}) };
-          // 3. Route: an agent with a routing profile gets a tier chosen from the request's
-          //    complexity and its remaining budget; any other agent its model and fallbacks.
-          let plan: RoutePlan;
-          if (policies.router.routes(input.agent)) {
-            const remaining = await policies.budget.remaining(call);
-            plan = policies.router.plan(request, { tenantId: input.tenantId, agent: input.agent, ...(remaining.usd !== undefined ? { remainingBudgetUsd: remaining.usd } : {}) });
-            events.push({ kind: 'route', detail: `tier ${plan.tier} (${plan.reason}, score ${plan.score.toFixed(2)}): ${plan.chain.join(' → ')}` });
-          } else {
-            plan = { tier: 'pinned', score: 0, reason: 'pinned', chain: [input.model, ...spec.fallbackModels] };
-          }
-          const chain = plan.chain;
-          try {
-            // 4. Budget: reserve the worst case of the chain, idempotent per attempt.
-            await policies.budget.reserve(call, estimateChainCost(chain, request));
-            // 5. Call the chain in order, past open breakers, retry-afters and rate limits.
-            const routed = await policies.router.complete(request, { tenantId: input.tenantId, agent: input.agent, plan, signal: Context.current().cancellationSignal });
-            for (const a of routed.attempts) if (a.outcome !== 'ok') events.push({ kind: 'fallback', detail: `${a.modelRef} ${a.outcome}${a.reason ? ` (${a.reason})` : ''}${a.error ? `: ${a.error.message}` : ''}` });
-            response = routed.response;
-            costUsd = costOf(response.model, response.usage).usd;
-            // 6. Commit the actual cost (a retried attempt is charged once) and store the
-            //    response, side by side: they touch different tables and neither needs the other.
-            const spend = { usd: costUsd, tokens: response.usage.inputTokens + response.usage.outputTokens };
-            const [committed] = await Promise.all([
-              commitAnswered(() => policies.budget.commit(call, spend), log),
-              key ? policies.responses.set(input.tenantId, key, response, { ttlSeconds: cachePolicy.ttlSeconds }) : undefined,
-            ]);
-            events.push(...alertEvents(committed.alerts));
-          } catch (err) {
-            await policies.budget.release(call).catch(() => undefined);
-            if (err instanceof BudgetExceededError) logPolicyEvents(log, info.workflowExecution ?? {}, [{ kind: 'budget_exceeded', detail: err.message }]);
-            throw toPolicyFailure(err);
-          }
-        }
-
-        // 7. Output guardrails: leaks redacted, blocked text withheld.
-        // A final answer (no tool calls) of an agent with an output schema must match it.
-        const schema = response!.message.toolCalls?.length ? undefined : agents.outputSchema(input.agent);
-        const out = guardOutput(response!.message.content, guardrails, { ...who, systemPrompt: spec.instructions, ...(schema ? { schema } : {}) });
-        events.push(...out.events);
-        const message: AssistantMessage = { ...response!.message, content: out.content };
-        logPolicyEvents(log, info.workflowExecution ?? {}, events);
-        span.setAttributes({
-          'gen_ai.response.model': response!.model,
-          'gen_ai.usage.input_tokens': response!.usage.inputTokens,
-          'gen_ai.usage.output_tokens': response!.usage.outputTokens,
-          'gen_ai.response.finish_reasons': [response!.finishReason],
-          'durable_agents.cache': hit ? hit.level : key ? 'miss' : 'bypass',
-        });
-        // 8. Tool calls: schema, approval rules, and who may run what.
-        const access = (tool: string, args: unknown) => checkToolCall({ tool, args }, guardrails.tools, who);
-        return {
-          message,
-          // A cache hit consumed no tokens.
-          usage: hit ? ZERO_USAGE : response!.usage,
-          costUsd,
-          model: response!.model,
-          finishReason: response!.finishReason,
-          plans: planToolCalls(message.toolCalls ?? [], tools, spec.tools.map((t) => t.name), access),
-          cache: hit ? hit.level : key ? 'miss' : 'bypass',
-          events,
-          redactions: guarded.redactions,
-          ...(out.invalid ? { invalidOutput: out.invalid } : {}),
-        };
-      });
+    /** Commits a charge `callModel` could not (Postgres was down); idempotent per attempt, so a repeat charges nothing. */
+    async chargeModelCall(pending: PendingCharge): Promise<PolicyEvent[]> {
+      try {
+        const committed = await policies.budget.commit(pending.call, { usd: pending.usd, tokens: pending.tokens });
+        return alertEvents(committed.alerts);
+      } catch (err) {
+        throw asOutage(err);
+      }
     },
   };
+
+  async function modelStep(input: CallModelInput): Promise<CallModelResult> {
+    const spec = agents.spec(input.agent);
+    const tools = agents.tools(input.agent);
+    if (!spec || !tools) throw ApplicationFailure.nonRetryable(`unknown agent "${input.agent}"`, FailureType.UnknownAgent);
+    const info = Context.current().info;
+    const run = info.workflowExecution!;
+    const who = { agent: input.agent, tenantId: input.tenantId, ...(input.role ? { role: input.role } : {}) };
+    const guardrails = policies.guardrails.for(input.agent, input.tenantId);
+    const { provider: providerName, model } = parseModelRef(input.model);
+    const maxTokens = input.maxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
+    const attrs = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': providerName, 'gen_ai.request.model': model, 'gen_ai.request.temperature': input.temperature, 'gen_ai.request.max_tokens': maxTokens, 'gen_ai.agent.name': input.agent };
+
+    return withSpan(`chat ${model}`, attrs, async (span) => {
+      // 1. Input guardrails: nothing blocked ever reaches a provider.
+      const guarded = guardInput(input.messages, guardrails, who);
+      const events: PolicyEvent[] = [...guarded.events];
+      const toolSchemas = spec.tools.map(({ name, description, parameters }) => ({ name, description, parameters }));
+      const request = { model, messages: guarded.sent, tools: toolSchemas, temperature: input.temperature, maxTokens };
+
+      // 2. Cache: deterministic requests only, scoped by tenant; a hit costs nothing. An
+      //    unreachable cache is a miss, not a failed step.
+      const cachePolicy = cachePolicyFor(policies.cacheConfig, who);
+      const key = cachePolicy.enabled ? policies.responses.key({ provider: providerName, ...request }, input.tenantId, cachePolicy) : undefined;
+      const hit = key ? await policies.responses.get(input.tenantId, key).catch((err: Error) => void log.warn('response cache lookup failed', { error: err.message })) : undefined;
+      if (key) policyMetrics.cacheLookups.add(1, { cache: 'model', outcome: hit?.level ?? 'miss' });
+      let response: ModelResponse;
+      let costUsd = 0;
+      let pendingCharge: PendingCharge | undefined;
+      if (hit) {
+        response = hit.value;
+        events.push({ kind: 'cache_hit', detail: `response served from ${hit.level}` });
+      } else {
+        const call: BudgetCall = {
+          workflowId: run.workflowId,
+          activityId: input.callKey ?? `${run.runId}/${info.activityId}`,
+          attempt: (input.callTry ?? 0) * ATTEMPTS_PER_TRY + info.attempt,
+          tenantId: input.tenantId,
+          agent: input.agent,
+          ...(input.runCapUsd !== undefined ? { runCapUsd: input.runCapUsd } : {}),
+          ...(input.runCapRaisedUsd !== undefined ? { runCapRaisedUsd: input.runCapRaisedUsd } : {}),
+          ...(input.flowBudget ? { flowBudget: input.flowBudget } : {}),
+        };
+        const plan = await routeOf(input, request, call, spec.fallbackModels, events);
+        try {
+          // 4. Budget: reserve the worst case of the chain (the input's upper bound plus
+          //    maxTokens of output at the chain's dearest model), once per attempt.
+          const held = await policies.budget.reserve(call, estimateChainCost(plan.chain, request));
+          if (held.duplicate && held.status !== 'reserved') {
+            // This attempt's key was settled before: never call the provider on a key the ledger will not charge.
+            throw new Error(`budget reservation ${call.activityId}#${call.attempt} is already ${held.status}`);
+          }
+          // 5. Call the chain in order, past open breakers, retry-afters and rate limits.
+          const routed = await policies.router.complete(request, { tenantId: input.tenantId, agent: input.agent, plan, signal: Context.current().cancellationSignal });
+          for (const a of routed.attempts) if (a.outcome !== 'ok') events.push({ kind: 'fallback', detail: `${a.modelRef} ${a.outcome}${a.reason ? ` (${a.reason})` : ''}${a.error ? `: ${a.error.message}` : ''}` });
+          response = routed.response;
+        } catch (err) {
+          // The next attempt (or try) of this call supersedes the hold if this release fails too.
+          await policies.budget.release(call).catch((e: Error) => log.warn('budget release failed; the next attempt supersedes the hold', { error: e.message }));
+          if (err instanceof BudgetExceededError) logPolicyEvents(log, run, [{ kind: 'budget_exceeded', detail: err.message }]);
+          throw toPolicyFailure(err);
+        }
+        // 6. Commit the actual cost. The provider has answered, so nothing here may throw:
+        //    a commit Postgres cannot take now is handed to the workflow, which retries it
+        //    durably; only a charged response is stored in the cache (a later attempt served
+        //    from the cache must never skip an uncharged call).
+        costUsd = costOf(response.model, response.usage).usd;
+        const spend = { usd: costUsd, tokens: response.usage.inputTokens + response.usage.outputTokens };
+        try {
+          const committed = await commitAnswered(() => policies.budget.commit(call, spend), log);
+          events.push(...alertEvents(committed.alerts));
+          if (key) await policies.responses.set(input.tenantId, key, response, { ttlSeconds: cachePolicy.ttlSeconds }).catch((err: Error) => log.warn('response cache store failed', { error: err.message }));
+        } catch (err) {
+          log.warn('budget commit failed; the workflow commits it later', { error: (err as Error).message, workflowId: run.workflowId });
+          pendingCharge = { call, usd: spend.usd, tokens: spend.tokens };
+        }
+      }
+
+      // 7. Output guardrails: leaks redacted, blocked text withheld.
+      // A final answer (no tool calls) of an agent with an output schema must match it.
+      const schema = response.message.toolCalls?.length ? undefined : agents.outputSchema(input.agent);
+      const out = guardOutput(response.message.content, guardrails, { ...who, systemPrompt: spec.instructions, ...(schema ? { schema } : {}) });
+      events.push(...out.events);
+      // The project's ids replace the provider's (see shared/call-ids.ts).
+      const toolCalls = response.message.toolCalls?.map((c, i) => ({ ...c, id: callIdFor(input.step, i) }));
+      const message: AssistantMessage = { ...response.message, content: out.content, ...(toolCalls ? { toolCalls } : {}) };
+      logPolicyEvents(log, run, events);
+      span.setAttributes({
+        'gen_ai.response.model': response.model,
+        'gen_ai.usage.input_tokens': response.usage.inputTokens,
+        'gen_ai.usage.output_tokens': response.usage.outputTokens,
+        'gen_ai.response.finish_reasons': [response.finishReason],
+        'durable_agents.cache': hit ? hit.level : key ? 'miss' : 'bypass',
+      });
+      // 8. Tool calls: schema, approval rules, and who may run what.
+      const access = (tool: string, args: unknown) => checkToolCall({ tool, args }, guardrails.tools, who);
+      return {
+        message,
+        // A cache hit consumed no tokens.
+        usage: hit ? ZERO_USAGE : response.usage,
+        costUsd,
+        model: response.model,
+        finishReason: response.finishReason,
+        plans: planToolCalls(toolCalls ?? [], tools, spec.tools.map((t) => t.name), access),
+        cache: hit ? hit.level : key ? 'miss' : 'bypass',
+        events,
+        redactions: guarded.redactions,
+        ...(out.invalid ? { invalidOutput: out.invalid } : {}),
+        ...(pendingCharge ? { pendingCharge } : {}),
+      };
+    });
+  }
+
+  /**
+   * 3. Route: an agent with a routing profile gets a tier chosen from the request's
+   *    complexity and its remaining budget; any other agent its model and fallbacks.
+   */
+  async function routeOf(input: CallModelInput, request: ModelRequest, call: BudgetCall, fallbackModels: string[], events: PolicyEvent[]): Promise<RoutePlan> {
+    if (!policies.router.routes(input.agent)) return { tier: 'pinned', score: 0, reason: 'pinned', chain: [input.model, ...fallbackModels] };
+    const remaining = await policies.budget.remaining(call);
+    const plan = policies.router.plan(request, { tenantId: input.tenantId, agent: input.agent, ...(remaining.usd !== undefined ? { remainingBudgetUsd: remaining.usd } : {}) });
+    events.push({ kind: 'route', detail: `tier ${plan.tier} (${plan.reason}, score ${plan.score.toFixed(2)}): ${plan.chain.join(' → ')}` });
+    return plan;
+  }
 }

@@ -12,8 +12,10 @@ import type { PolicyEvent } from '../shared/policy-events';
 import { cachePolicyFor, isCacheableTool } from '../policies/cache';
 import { CircuitOpenError, toolBreaker } from '../policies/router';
 import { ToolError, type AnyTool, type ToolContext } from '../tools/define-tool';
-import { runOnce } from '../tools/effects';
+import { readEffect, runOnce } from '../tools/effects';
+import { asOutage, isInfrastructureError } from '../infra/outage';
 import type { ActivityDeps } from './index';
+import { keepAlive } from './keep-alive';
 import { guardToolResult, logPolicyEvents } from './model-policies';
 
 export interface RunToolInput {
@@ -27,7 +29,15 @@ export interface RunToolInput {
 
 export interface CompensateToolInput extends RunToolInput {
   result: unknown;
+  /** The outcome of the call is unknown or too large to carry: read it from the effect row, and skip the undo when there is none. */
+  fromEffectRow?: boolean;
 }
+
+/** What `compensateTool` did: undid the call, or found it never acted (no effect row). */
+export type CompensationResult = 'compensated' | 'not_executed';
+
+/** Results larger than this (as JSON text) go back to the workflow cut, well under Temporal's 2 MB payload limit. */
+export const MAX_RETURNED_RESULT_CHARS = 64_000;
 
 function toolContext(db: pg.Pool, input: RunToolInput, kind: 'execute' | 'compensate'): ToolContext {
   const ctx = Context.current();
@@ -59,7 +69,8 @@ export function createToolActivities({ db, agents, policies, log }: Pick<Activit
       return await policies.router.breakers.run(
         toolBreaker(input.tool),
         async () => (await tool.execute(input.args, toolContext(db, input, 'execute'))) ?? null,
-        (err) => !(err instanceof ToolError),
+        // An outage is not the tool's fault: it does not count towards opening its breaker.
+        (err) => !(err instanceof ToolError) && !isInfrastructureError(err),
       );
     } catch (err) {
       if (err instanceof CircuitOpenError) {
@@ -71,54 +82,92 @@ export function createToolActivities({ db, agents, policies, log }: Pick<Activit
 
   return {
     async runTool(input: RunToolInput): Promise<ToolOutcome> {
-      const tool = lookup(input.agent, input.tool);
-      const who = { agent: input.agent, tenantId: input.tenantId };
-      const cacheConfig = policies.cacheConfig;
-      const cacheable = cacheConfig.tools.enabled && isCacheableTool(tool) && cachePolicyFor(cacheConfig, who).enabled;
-      const key = cacheable ? policies.toolResults.toolKey(input.tenantId, input.tool, input.args) : undefined;
-      const attrs = { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': input.tool, 'gen_ai.tool.call.id': input.callId };
-      return withSpan(`execute_tool ${input.tool}`, attrs, async (span) => {
-        const events: PolicyEvent[] = [];
-        const hit = key ? await policies.toolResults.get(input.tenantId, key) : undefined;
-        if (key) policyMetrics.cacheLookups.add(1, { cache: 'tool', outcome: hit?.level ?? 'miss' });
-        let result: unknown;
-        if (hit) {
-          result = hit.value;
-          events.push({ kind: 'cache_hit', detail: `${input.tool} result served from ${hit.level}` });
-        } else {
-          try {
-            result = await execute(tool, input);
-          } catch (err) {
-            // An expected, explained failure is for the model to handle; anything else is
-            // retried by Temporal and, if it persists, fails the run.
-            if (err instanceof ToolError) return { ok: false, error: err.message };
-            throw err;
-          }
-          if (key) await policies.toolResults.set(input.tenantId, key, result, { ttlSeconds: cacheConfig.tools.ttlSeconds });
-        }
-        span.setAttribute('durable_agents.cache', hit ? hit.level : key ? 'miss' : 'bypass');
-
-        // Tool output is untrusted input to the next model call: check it before it gets there.
-        const text = typeof result === 'string' ? result : JSON.stringify(result);
-        const guarded = guardToolResult(text, policies.guardrails.for(input.agent, input.tenantId), who);
-        if (guarded.event) events.push(guarded.event);
-        logPolicyEvents(log, Context.current().info.workflowExecution ?? {}, events);
-        if (guarded.action === 'block') return { ok: false, error: `tool output withheld by guardrails (${guarded.summary})`, events };
-        return {
-          ok: true,
-          result,
-          ...(guarded.action === 'redact' ? { redacted: guarded.text } : {}),
-          ...(hit ? { cached: hit.level } : {}),
-          ...(events.length ? { events } : {}),
-        };
-      });
+      const stopBeating = keepAlive();
+      try {
+        return await toolStep(input);
+      } finally {
+        stopBeating();
+      }
     },
 
-    async compensateTool(input: CompensateToolInput): Promise<void> {
+    /**
+     * Undoes one call. An entry recorded before its tool ran (the outcome is unknown:
+     * the activity failed or the run was cancelled meanwhile) is undone only if the
+     * effect row says the tool did act, with the result recorded there.
+     */
+    async compensateTool(input: CompensateToolInput): Promise<CompensationResult> {
       const tool = lookup(input.agent, input.tool);
       if (!tool.compensate) throw ApplicationFailure.nonRetryable(`tool "${input.tool}" has no compensation`, FailureType.ToolFailed);
-      const attrs = { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': input.tool, 'gen_ai.tool.call.id': input.callId, 'durable_agents.compensation': true };
-      await withSpan(`execute_tool ${input.tool}`, attrs, () => tool.compensate!(input.args, input.result, toolContext(db, input, 'compensate')));
+      const stopBeating = keepAlive();
+      try {
+        let result = input.result;
+        if (input.fromEffectRow) {
+          const row = await readEffect(db, input.idempotencyKey);
+          if (!row) return 'not_executed';
+          result = row.result;
+        }
+        const attrs = { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': input.tool, 'gen_ai.tool.call.id': input.callId, 'durable_agents.compensation': true };
+        await withSpan(`execute_tool ${input.tool}`, attrs, () => tool.compensate!(input.args, result, toolContext(db, input, 'compensate')));
+        return 'compensated';
+      } catch (err) {
+        throw asOutage(err);
+      } finally {
+        stopBeating();
+      }
     },
   };
+
+  async function toolStep(input: RunToolInput): Promise<ToolOutcome> {
+    const tool = lookup(input.agent, input.tool);
+    const who = { agent: input.agent, tenantId: input.tenantId };
+    const guardrails = policies.guardrails.for(input.agent, input.tenantId);
+    const cacheConfig = policies.cacheConfig;
+    const cacheable = cacheConfig.tools.enabled && isCacheableTool(tool) && cachePolicyFor(cacheConfig, who).enabled;
+    const key = cacheable ? policies.toolResults.toolKey(input.tenantId, input.agent, input.tool, input.args) : undefined;
+    const attrs = { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': input.tool, 'gen_ai.tool.call.id': input.callId };
+    return withSpan(`execute_tool ${input.tool}`, attrs, async (span) => {
+      const events: PolicyEvent[] = [];
+      const done = (outcome: ToolOutcome): ToolOutcome => {
+        logPolicyEvents(log, Context.current().info.workflowExecution ?? {}, events);
+        return events.length ? { ...outcome, events } : outcome;
+      };
+      // An unreachable cache is a miss: the tool itself decides whether the step can go on.
+      const hit = key ? await policies.toolResults.get(input.tenantId, key).catch((err: Error) => void log.warn('tool result cache lookup failed', { error: err.message })) : undefined;
+      if (key) policyMetrics.cacheLookups.add(1, { cache: 'tool', outcome: hit?.level ?? 'miss' });
+      let result: unknown;
+      if (hit) {
+        result = hit.value;
+        events.push({ kind: 'cache_hit', detail: `${input.tool} result served from ${hit.level}` });
+      } else {
+        try {
+          result = await execute(tool, input);
+        } catch (err) {
+          // An expected, explained failure is for the model to handle; anything else is
+          // retried by Temporal and, if it persists, fails the run. Its message comes from
+          // outside (an upstream API, a database) like any output: guarded the same way.
+          if (err instanceof ToolError) {
+            const g = guardToolResult(err.message, guardrails, who);
+            if (g.event) events.push(g.event);
+            return done({ ok: false, error: g.action === 'block' ? `the tool failed; its error message was withheld by guardrails (${g.summary})` : g.text });
+          }
+          throw asOutage(err);
+        }
+        if (key) await policies.toolResults.set(input.tenantId, key, result, { ttlSeconds: cacheConfig.tools.ttlSeconds }).catch((err: Error) => log.warn('tool result cache store failed', { error: err.message }));
+      }
+      span.setAttribute('durable_agents.cache', hit ? hit.level : key ? 'miss' : 'bypass');
+
+      // Tool output is untrusted input to the next model call: check it before it gets there.
+      const text = typeof result === 'string' ? result : JSON.stringify(result) ?? 'null';
+      const guarded = guardToolResult(text, guardrails, who);
+      if (guarded.event) events.push(guarded.event);
+      // A result too large for the activity's payload goes back cut; the effect row keeps the whole of it.
+      const cut = text.length > MAX_RETURNED_RESULT_CHARS ? { result: `${text.slice(0, MAX_RETURNED_RESULT_CHARS)}…[truncated: ${text.length} characters]`, truncated: true as const } : { result };
+      return done({
+        ok: true,
+        ...cut,
+        ...(guarded.action === 'block' ? { withheld: guarded.summary } : guarded.action === 'redact' ? { redacted: guarded.text } : {}),
+        ...(hit ? { cached: hit.level } : {}),
+      });
+    });
+  }
 }

@@ -19,6 +19,11 @@ export interface AgentDefinition {
   maxSteps?: number;
   /** Sampling temperature (default 0: deterministic requests). */
   temperature?: number;
+  /**
+   * Most output tokens one model call may produce (default 4,096). Sent to the provider as
+   * its output limit, and what the budget reservation holds for the answer.
+   */
+  maxOutputTokens?: number;
   approval?: {
     /** How long a breakpoint waits for a person (default "24h"). */
     timeout?: string;

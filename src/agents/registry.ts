@@ -3,7 +3,7 @@
  * broken agent stops the worker with a message naming it, not a run hours later.
  */
 import type { ZodType } from 'zod';
-import type { AgentSpec } from '../shared/agent-spec';
+import { DEFAULT_MAX_OUTPUT_TOKENS, type AgentSpec } from '../shared/agent-spec';
 import type { Playbook } from '../models/local';
 import { parseModelRef } from '../models/types';
 import { ToolRegistry } from '../tools/registry';
@@ -41,6 +41,8 @@ export class AgentRegistry {
     if (this.agents.has(def.name)) throw new InvalidAgentError(`${where} is registered twice`);
     const maxSteps = def.maxSteps ?? 10;
     if (!Number.isInteger(maxSteps) || maxSteps < 1) throw new InvalidAgentError(`${where}: maxSteps must be a positive integer`);
+    const maxOutputTokens = def.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
+    if (!Number.isInteger(maxOutputTokens) || maxOutputTokens < 1) throw new InvalidAgentError(`${where}: maxOutputTokens must be a positive integer`);
     const timeout = def.approval?.timeout ?? '24h';
     if (!DURATION.test(timeout)) throw new InvalidAgentError(`${where}: approval.timeout "${timeout}" must look like 30s, 15m or 24h`);
     const model = this.options.modelOverride ?? def.model;
@@ -76,6 +78,7 @@ export class AgentRegistry {
       model,
       maxSteps,
       temperature: def.temperature ?? 0,
+      maxOutputTokens,
       tools: [...def.tools.map((t) => tools.spec(t.name)!), ...handoffs.map((h) => ({ ...tools.spec(h.tool.name)!, handoff: h.name }))],
       approval: { timeout, onTimeout: def.approval?.onTimeout ?? 'reject' },
       fallbackModels: def.fallbackModels ?? [],

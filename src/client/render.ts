@@ -12,6 +12,7 @@ const ICON: Record<ToolCallRecord['status'], string> = {
   failed: '✗',
   compensated: '↺',
   compensation_failed: '✗',
+  cancelled: '⊘',
 };
 
 export function modelLabel(model: string): string {

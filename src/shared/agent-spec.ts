@@ -5,6 +5,9 @@
  */
 import type { ToolSchema } from './messages';
 
+/** Output bound of a model call when an agent sets no `maxOutputTokens`. */
+export const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
+
 export type ToolEffect = 'read' | 'compensable' | 'irreversible';
 
 /** What happens when nobody answers an approval in time. */
@@ -42,6 +45,8 @@ export interface AgentSpec {
   model: string;
   maxSteps: number;
   temperature: number;
+  /** Output bound of one model call, sent to the provider (absent in specs carried by runs started before it existed: 4,096). */
+  maxOutputTokens?: number;
   tools: ToolSpec[];
   approval: {
     /** How long a breakpoint waits for a person, e.g. "24h". */

@@ -41,6 +41,11 @@ export const FailureType = {
   EscalationTimedOut: 'EscalationTimedOut',
   /** A flow failed: a node failed and its policy is `fail`. */
   FlowFailed: 'FlowFailed',
+  /**
+   * Postgres or the network to it is down. The activity gives up at once; the workflow
+   * waits and tries again for minutes (an outage is not a reason to fail a run).
+   */
+  InfrastructureUnavailable: 'InfrastructureUnavailable',
   /** A batch's inputs are unusable (malformed JSONL, a failing query, no items): the user's to fix. */
   InvalidBatchInput: 'InvalidBatchInput',
   /** More of a batch's items failed than its `maxFailureRatio` allows (after every item ran). */

@@ -11,7 +11,8 @@ export type PolicyEventKind =
   | 'budget_exceeded'
   | 'budget_downgrade'
   | 'budget_paused'
-  | 'budget_resumed';
+  | 'budget_resumed'
+  | 'conversation_elided';
 
 export interface PolicyEvent {
   kind: PolicyEventKind;

@@ -65,7 +65,8 @@ export type ToolCallStatus =
   | 'rejected'
   | 'failed'
   | 'compensated'
-  | 'compensation_failed';
+  | 'compensation_failed'
+  | 'cancelled';
 
 export interface ToolCallRecord {
   callId: string;
@@ -86,19 +87,27 @@ export interface PendingApproval {
   step: number;
 }
 
-/** A compensable tool call that succeeded, kept so it can be undone. */
+/**
+ * A compensable tool call, kept so it can be undone. Pushed before the tool runs, so a
+ * call whose outcome is unknown (it failed, or its run was cancelled meanwhile) is still
+ * undone when its effect row shows it acted.
+ */
 export interface CompensationEntry {
   callId: string;
   tool: string;
   args: unknown;
+  /** The tool's result; absent with `fromEffectRow`. */
   result: unknown;
   idempotencyKey: string;
+  /** The outcome is unknown, or too large to carry: compensation reads it from the effect row and undoes nothing without one. */
+  fromEffectRow?: boolean;
 }
 
 export interface CompensationOutcome {
   callId: string;
   tool: string;
-  status: 'compensated' | 'failed';
+  /** `not_executed`: the call's outcome was unknown and its effect row shows it never acted, so there was nothing to undo. */
+  status: 'compensated' | 'failed' | 'not_executed';
   error?: string;
 }
 

@@ -25,8 +25,10 @@ export type ToolCallPlan =
     };
 
 /**
- * Result of the `runTool` activity. A `ToolError` thrown by the tool becomes `ok: false`;
- * so does output the guardrails block. `events` are the policy decisions (guardrail
+ * Result of the `runTool` activity. A `ToolError` thrown by the tool becomes `ok: false`
+ * (its message checked by the guardrails like any output). Output the guardrails block
+ * is `ok: true` with `withheld`: the tool ran, so its effect stays on the saga stack, but
+ * the model only learns that it ran. `events` are the policy decisions (guardrail
  * findings, a cache hit), `cached` says where a cached result came from.
  */
 export type ToolOutcome = (
@@ -35,6 +37,10 @@ export type ToolOutcome = (
       result: unknown;
       /** What the model sees instead of `result` when the guardrails redacted it (compensation still gets `result`). */
       redacted?: string;
+      /** Set when the guardrails blocked the output: why. The model is told the call ran and its output was withheld. */
+      withheld?: string;
+      /** Set when the result was too large to return: `result` is a cut text; compensation reads the full one from the effect row. */
+      truncated?: true;
       cached?: 'l1' | 'l2';
     }
   | { ok: false; error: string }

@@ -4,6 +4,7 @@
  * the stored result back. A crash mid-effect rolls both back, so the retry starts clean.
  */
 import type pg from 'pg';
+import { outageFailure, isInfrastructureError } from '../infra/outage';
 
 export interface EffectMeta {
   key: string;
@@ -14,7 +15,27 @@ export interface EffectMeta {
   args: unknown;
 }
 
+/**
+ * Runs `effect` once per key. When Postgres is unreachable (before, during or at the
+ * commit) it fails with `InfrastructureUnavailable`, which the workflow waits out and
+ * retries with the same key: a commit that did land is then found, one that did not
+ * starts clean.
+ */
 export async function runOnce<T>(db: pg.Pool, meta: EffectMeta, effect: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
+  try {
+    return await runOnceIn(db, meta, effect);
+  } catch (err) {
+    throw isInfrastructureError(err) ? outageFailure(err) : err;
+  }
+}
+
+/** The recorded result of an executed effect, or undefined when none was recorded under `key`. */
+export async function readEffect(db: pg.Pool, key: string): Promise<{ result: unknown } | undefined> {
+  const { rows } = await db.query<{ result: unknown }>(`SELECT result FROM tool_effects WHERE idempotency_key = $1 AND kind = 'execute'`, [key]);
+  return rows[0];
+}
+
+async function runOnceIn<T>(db: pg.Pool, meta: EffectMeta, effect: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await db.connect();
   try {
     await client.query('BEGIN');

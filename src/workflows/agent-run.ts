@@ -7,7 +7,8 @@
 import { ApplicationFailure, type Duration } from '@temporalio/common';
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { AgentSpec, ToolSpec } from '../shared/agent-spec';
+import { DEFAULT_MAX_OUTPUT_TOKENS, type AgentSpec, type ToolSpec } from '../shared/agent-spec';
+import { fitConversation, jsonBytes, MAX_CONVERSATION_BYTES } from '../shared/conversation-fit';
 import { FailureType } from '../shared/failures';
 import { addUsage, ZERO_USAGE, type ChatMessage, type ToolMessage, type Usage } from '../shared/messages';
 import type {
@@ -22,24 +23,37 @@ import type {
 } from '../shared/run-types';
 import type { PolicyEvent, StepPolicyEvent } from '../shared/policy-events';
 import { AgentNameKey, AgentStatusKey, CostUsdKey, TenantIdKey } from '../shared/search-attributes';
-import type { ToolCallPlan } from '../shared/tool-plan';
+import type { ToolCallPlan, ToolOutcome } from '../shared/tool-plan';
 import { ApprovalDesk } from './approvals';
 import { BudgetGate, budgetExceeded } from './budget-gate';
 import { stateQuery } from './definitions';
 import { failureMessage } from './failure-message';
 import { Handoffs, mergeHandoff, openingMessages } from './handoff';
+import { throughOutages } from './outages';
 import { compensateAll, describeCompensation } from './saga';
 
 const { resolveAgent } = wf.proxyLocalActivities<Activities>({ startToCloseTimeout: '10s' });
+// callModel heartbeats while it waits for the provider: a dead worker is noticed after
+// the heartbeat timeout, not after the start-to-close timeout (which bounds a slow model).
 const { callModel } = wf.proxyActivities<Activities>({
-  startToCloseTimeout: '2m',
+  startToCloseTimeout: '5m',
+  heartbeatTimeout: '10s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 8 },
+});
+const { chargeModelCall } = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 8 },
 });
 const { compensateTool } = wf.proxyActivities<Activities>({
   startToCloseTimeout: '1m',
+  heartbeatTimeout: '15s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: 5 },
 });
 const tools = wf.proxyActivities<Activities>({ startToCloseTimeout: '30s' });
+/** runTool heartbeats: a tool activity on a dead worker is retried after this long. */
+const TOOL_HEARTBEAT_TIMEOUT = '15s';
+/** Saga entries carry results up to this size; larger ones are read back from the effect row. */
+const CARRIED_RESULT_BYTES = 16_000;
 const localTools = wf.proxyLocalActivities<Activities>({ startToCloseTimeout: '10s' });
 
 /** Default history size after which a run continues as new. */
@@ -57,6 +71,9 @@ function preview(value: unknown, max = 120): string {
 }
 
 export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
+  // Runs started before this marker keep their recorded behaviour on replay: tool calls
+  // cancelled with the run, saga entries only after success, the old idempotency keys.
+  const guarded = wf.patched('saga-before-effects');
   const carry = input.carry;
   let spec: AgentSpec | undefined = carry?.spec;
   const messages: ChatMessage[] = carry?.messages ?? [];
@@ -106,6 +123,9 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
     ...(gate?.pause ? { budgetPause: gate.pause } : {}),
   }));
 
+  /** Model calls started by this run: with the run id, each call's key in the budget ledger. */
+  let modelCalls = 0;
+
   const record = (r: ToolCallRecord): ToolCallRecord => {
     records.push(r);
     return r;
@@ -127,11 +147,12 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
     const rec = record({ callId: plan.callId, tool: plan.tool, step, status: 'running' });
     if (plan.approval) {
       rec.status = 'waiting_approval';
-      const d = await approvals.wait(
-        { callId: plan.callId, tool: plan.tool, args: plan.args, argsHash: plan.argsHash, reason: plan.approval, step },
-        agent.approval.timeout,
-        agent.approval.onTimeout,
-      );
+      const d = await approvals
+        .wait({ callId: plan.callId, tool: plan.tool, args: plan.args, argsHash: plan.argsHash, reason: plan.approval, step }, agent.approval.timeout, agent.approval.onTimeout)
+        .catch((err: unknown) => {
+          if (wf.isCancellation(err)) rec.status = 'cancelled';
+          throw err;
+        });
       const timedOut = d.decision === 'timed_out';
       if (timedOut && d.outcome === 'fail') {
         throw ApplicationFailure.nonRetryable(`approval for ${plan.tool} (${plan.callId}) timed out`, FailureType.ApprovalTimedOut);
@@ -144,22 +165,48 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
       }
       rec.status = 'running';
     }
-    const idempotencyKey = `${wf.workflowInfo().workflowId}/${step}/${plan.callId}`;
-    const outcome = await executeTool(agent, toolSpec, plan, idempotencyKey);
+    const info = wf.workflowInfo();
+    // Unique over the workflow id's whole life: a later run under the same id never finds this call's effect.
+    const idempotencyKey = guarded ? `${info.workflowId}/${info.firstExecutionRunId}/${plan.callId}` : `${info.workflowId}/${step}/${plan.callId}`;
+    const compensable = toolSpec.effect === 'compensable';
+    // Recorded before the tool runs: if the outcome is lost, the effect row decides.
+    const entry: CompensationEntry | undefined = compensable && guarded ? { callId: plan.callId, tool: plan.tool, args: plan.args, result: undefined, idempotencyKey, fromEffectRow: true } : undefined;
+    if (entry) saga.push(entry);
+    // A tool with effects finishes even when the run is cancelled meanwhile: cancelling it
+    // halfway would leave an effect nobody knows about. The run's cancellation is seen at
+    // its next step, and compensation undoes this call with the rest.
+    const run = () => throughOutages(`tool ${plan.tool}`, () => executeTool(agent, toolSpec, plan, idempotencyKey));
+    let outcome: ToolOutcome;
+    try {
+      outcome = await (guarded && toolSpec.effect !== 'read' ? wf.CancellationScope.nonCancellable(run) : run());
+    } catch (err) {
+      rec.status = wf.isCancellation(err) ? 'cancelled' : 'failed';
+      rec.detail = failureMessage(err);
+      throw err;
+    }
     outcome.events?.forEach(note);
     if (!outcome.ok) {
       rec.status = 'tool_error';
-      rec.detail = outcome.error;
+      rec.detail = preview(outcome.error);
       return reply(`Error: ${outcome.error}`, true);
     }
     rec.status = 'succeeded';
-    rec.detail = preview(outcome.result);
-    if (toolSpec.effect === 'compensable') {
-      saga.push({ callId: plan.callId, tool: plan.tool, args: plan.args, result: outcome.result, idempotencyKey });
+    if (compensable) {
+      const carried = !outcome.truncated && jsonBytes(outcome.result) <= CARRIED_RESULT_BYTES;
+      const done: CompensationEntry = { callId: plan.callId, tool: plan.tool, args: plan.args, result: carried ? outcome.result : undefined, idempotencyKey, ...(carried ? {} : { fromEffectRow: true }) };
+      if (entry) Object.assign(entry, done, carried ? { fromEffectRow: undefined } : {});
+      else saga.push(done);
     } else if (toolSpec.effect === 'irreversible') {
       irreversible.push({ callId: plan.callId, tool: plan.tool });
     }
+    if (outcome.withheld) {
+      // The call ran (and stays on the saga stack); only its output is kept from the model.
+      rec.detail = `output withheld by guardrails (${outcome.withheld})`;
+      return reply(`The call to ${plan.tool} was executed, but its output was withheld by guardrails (${outcome.withheld}). Do not call it again for the same purpose.`, true);
+    }
+    // People see what the model sees: the redacted text, never the raw result.
     const text = outcome.redacted ?? (typeof outcome.result === 'string' ? outcome.result : JSON.stringify(outcome.result));
+    rec.detail = preview(text);
     return reply(text.length > MAX_TOOL_RESULT_CHARS ? `${text.slice(0, MAX_TOOL_RESULT_CHARS)}…[truncated]` : text);
   }
 
@@ -168,8 +215,8 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
     const retry = t.retry as wf.ActivityOptions['retry'];
     const summary = `tool ${t.name}`;
     if (t.local) return localTools.runTool.executeWithOptions({ startToCloseTimeout: t.timeout as Duration, retry, summary }, [...args]);
-    const heartbeat = t.heartbeatTimeout ? { heartbeatTimeout: t.heartbeatTimeout as Duration } : {};
-    return tools.runTool.executeWithOptions({ startToCloseTimeout: t.timeout as Duration, ...heartbeat, retry, summary }, [...args]);
+    const heartbeatTimeout = (t.heartbeatTimeout ?? TOOL_HEARTBEAT_TIMEOUT) as Duration;
+    return tools.runTool.executeWithOptions({ startToCloseTimeout: t.timeout as Duration, heartbeatTimeout, retry, summary }, [...args]);
   }
 
   try {
@@ -190,22 +237,29 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
     for (;;) {
       if (step >= maxSteps) return finish('max_steps', lastAssistantText(messages) ?? `Stopped after ${maxSteps} steps without a final answer.`);
       step += 1;
+      if (guarded) fitMessages();
+      const callKey = `${wf.workflowInfo().runId}/${++modelCalls}`;
       let res;
       try {
-        res = await callModel.executeWithOptions({ summary: `model ${budget.model} step ${step}` }, [
-          {
-            agent: agent.name,
-            model: budget.model,
-            messages,
-            temperature: agent.temperature,
-            step,
-            tenantId: input.tenantId,
-            ...(role ? { role } : {}),
-            ...(agent.budget?.runCapUsd !== undefined ? { runCapUsd: agent.budget.runCapUsd } : {}),
-            ...(budget.runCapRaisedUsd !== undefined ? { runCapRaisedUsd: budget.runCapRaisedUsd } : {}),
-            ...(input.flowBudget ? { flowBudget: input.flowBudget } : {}),
-          },
-        ]);
+        res = await throughOutages('model step', (callTry) =>
+          callModel.executeWithOptions({ summary: `model ${budget.model} step ${step}` }, [
+            {
+              agent: agent.name,
+              model: budget.model,
+              messages,
+              temperature: agent.temperature,
+              step,
+              tenantId: input.tenantId,
+              maxTokens: agent.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
+              callKey,
+              callTry,
+              ...(role ? { role } : {}),
+              ...(agent.budget?.runCapUsd !== undefined ? { runCapUsd: agent.budget.runCapUsd } : {}),
+              ...(budget.runCapRaisedUsd !== undefined ? { runCapRaisedUsd: budget.runCapRaisedUsd } : {}),
+              ...(input.flowBudget ? { flowBudget: input.flowBudget } : {}),
+            },
+          ]),
+        );
       } catch (err) {
         const exceeded = budgetExceeded(err);
         if (!exceeded) throw err;
@@ -223,6 +277,13 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
         if (m?.role === 'user') messages[r.index] = { ...m, content: r.content };
       }
       res.events?.forEach(note);
+      if (res.pendingCharge) {
+        // The provider answered but Postgres could not take the charge: it is made now, durably,
+        // before anything else; the money is spent, so this waits as long as the outage lasts.
+        const pending = res.pendingCharge;
+        const alerts = await throughOutages('budget charge', () => chargeModelCall(pending), Infinity);
+        alerts.forEach(note);
+      }
       answeredBy = res.model;
       messages.push(res.message);
       usage = addUsage(usage, res.usage);
@@ -247,6 +308,7 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
 
       if (shouldContinueAsNew()) {
         await wf.condition(wf.allHandlersFinished);
+        if (guarded) fitMessages();
         return await wf.continueAsNew<typeof agentRun>({
           ...input,
           carry: {
@@ -276,13 +338,15 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
       await compensateAll(
         saga,
         (e) =>
-          compensateTool.executeWithOptions({ summary: `compensate ${e.tool}` }, [
-            { agent: spec!.name, tool: e.tool, callId: e.callId, args: e.args, result: e.result, tenantId: input.tenantId, idempotencyKey: e.idempotencyKey },
-          ]),
+          throughOutages(`compensate ${e.tool}`, () =>
+            compensateTool.executeWithOptions({ summary: `compensate ${e.tool}` }, [
+              { agent: spec!.name, tool: e.tool, callId: e.callId, args: e.args, result: e.result, tenantId: input.tenantId, idempotencyKey: e.idempotencyKey, ...(e.fromEffectRow ? { fromEffectRow: true } : {}) },
+            ]),
+          ),
         (o) => {
           compensations.push(o);
           const rec = records.find((r) => r.callId === o.callId && r.status === 'succeeded');
-          if (rec) rec.status = o.status === 'compensated' ? 'compensated' : 'compensation_failed';
+          if (rec && o.status !== 'not_executed') rec.status = o.status === 'compensated' ? 'compensated' : 'compensation_failed';
         },
       );
     }
@@ -299,6 +363,14 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
       details: [{ compensations, irreversible, costUsd, usage }],
       cause: err as Error,
     });
+  }
+
+  /** Keeps the conversation under the payload limit (see shared/conversation-fit.ts). */
+  function fitMessages(): void {
+    const fit = fitConversation(messages);
+    if (!fit.elided) return;
+    messages.splice(0, messages.length, ...fit.messages);
+    note({ kind: 'conversation_elided', detail: `${fit.elided} older messages shortened to keep the conversation under ${MAX_CONVERSATION_BYTES} bytes` });
   }
 
   function shouldContinueAsNew(): boolean {

@@ -41,6 +41,13 @@ function cancelSiblings(): void {
   wf.CancellationScope.current().cancel();
 }
 
+/**
+ * Flows recorded before the ledger held their budget neither charged a failed run's cost
+ * nor stopped on a run's budget stop: both can change which nodes start, so replaying
+ * such a flow keeps its recorded branch.
+ */
+const FLOW_BUDGET_LEDGER = 'flow-budget-ledger';
+
 const empty = (status: FlowNodeOutput['status']): FlowNodeOutput => ({ status, answer: '', costUsd: 0 });
 
 /** The key of a node's child run: the node id, plus the item or round it runs for (a fallback inherits them). */
@@ -151,12 +158,12 @@ export class NodeRunner {
         Object.assign(run, { status: res.status, costUsd: res.costUsd, ...(res.handedOffTo ? { handedOffTo: res.handedOffTo } : {}) });
         if (res.handedOffTo) this.book.note('handoff', `${call.agent} handed the conversation to ${res.handedOffTo}`, id);
         this.book.charge(id, res.costUsd, res.usage);
-        if (res.budgetStop?.scope === 'flow') this.book.budgetRanOut(id, res.budgetStop.reason);
+        if (res.budgetStop?.scope === 'flow' && wf.patched(FLOW_BUDGET_LEDGER)) this.book.budgetRanOut(id, res.budgetStop.reason);
         return { status: 'completed', answer: res.answer, output: parseOutput(res.answer), costUsd: res.costUsd };
       } catch (err) {
         // A run that failed or was cancelled may have spent money first: the flow pays for it too.
         const spent = failureCost(err);
-        if (spent.costUsd > 0) {
+        if (spent.costUsd > 0 && wf.patched(FLOW_BUDGET_LEDGER)) {
           run.costUsd = spent.costUsd;
           this.book.charge(id, spent.costUsd, spent.usage ?? ZERO_USAGE);
         }

@@ -8,7 +8,7 @@ import type { CompensationEntry, CompensationOutcome } from '../shared/run-types
 
 export async function compensateAll(
   stack: CompensationEntry[],
-  undo: (entry: CompensationEntry) => Promise<void>,
+  undo: (entry: CompensationEntry) => Promise<'compensated' | 'not_executed' | void>,
   onOutcome: (outcome: CompensationOutcome) => void,
 ): Promise<CompensationOutcome[]> {
   const outcomes: CompensationOutcome[] = [];
@@ -16,8 +16,9 @@ export async function compensateAll(
     for (const entry of [...stack].reverse()) {
       let outcome: CompensationOutcome;
       try {
-        await undo(entry);
-        outcome = { callId: entry.callId, tool: entry.tool, status: 'compensated' };
+        // Histories recorded before compensateTool said what it did hold no result: those undid the call.
+        const did = (await undo(entry)) ?? 'compensated';
+        outcome = { callId: entry.callId, tool: entry.tool, status: did };
       } catch (err) {
         outcome = { callId: entry.callId, tool: entry.tool, status: 'failed', error: (err as Error).message };
         log.error('compensation failed; continuing with the rest', { callId: entry.callId, tool: entry.tool, error: outcome.error });

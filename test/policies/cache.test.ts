@@ -206,8 +206,10 @@ describe('cache keys', () => {
 
   it('give tool results their own namespace, with argument order irrelevant', () => {
     const tools = new ResponseCache({ namespace: 'tool' });
-    expect(tools.toolKey(t, 'lookup_order', { id: 1, verbose: true })).toBe(tools.toolKey(t, 'lookup_order', { verbose: true, id: 1 }));
-    expect(tools.toolKey(t, 'lookup_order', { id: 1 })).not.toBe(cache.toolKey(t, 'lookup_order', { id: 1 }));
+    expect(tools.toolKey(t, 'support', 'lookup_order', { id: 1, verbose: true })).toBe(tools.toolKey(t, 'support', 'lookup_order', { verbose: true, id: 1 }));
+    expect(tools.toolKey(t, 'support', 'lookup_order', { id: 1 })).not.toBe(cache.toolKey(t, 'support', 'lookup_order', { id: 1 }));
+    // Another agent's tool of the same name is another tool.
+    expect(tools.toolKey(t, 'support', 'lookup_order', { id: 1 })).not.toBe(tools.toolKey(t, 'billing', 'lookup_order', { id: 1 }));
     expect(isCacheableTool({ effect: 'read', idempotent: true })).toBe(true);
     expect(isCacheableTool({ effect: 'read' })).toBe(false);
     expect(isCacheableTool({ effect: 'compensable', idempotent: true })).toBe(false);

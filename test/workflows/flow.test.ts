@@ -135,7 +135,7 @@ test('retries start a new child run per attempt, with ids derived from the node'
 });
 
 test('a node whose policy is "fail" fails the flow, naming it, and cancels the nodes still running', async () => {
-  scripts.set('fail: slow', [{ toolCalls: [{ name: 'record_step', arguments: { label: 'slow-done' } }] }, { toolCalls: [{ name: 'record_step', arguments: { label: 'slow-long', ms: 30_000 } }] }]);
+  scripts.set('fail: slow', [{ toolCalls: [{ name: 'record_step', arguments: { label: 'slow-done' } }] }, { toolCalls: [{ name: 'record_step', arguments: { label: 'slow-long', ms: 5_000 } }] }]);
   scripts.set('fail: bad', [{ toolCalls: [{ name: 'explode', arguments: {} }], delayMs: 1500 }]);
   const { id } = await flows.startFlow(
     { name: 'fail-test', nodes: { slow: { type: 'agent', agent: 'tester', input: 'fail: slow' }, bad: { type: 'agent', agent: 'tester', input: 'fail: bad' } } },
@@ -149,8 +149,8 @@ test('a node whose policy is "fail" fails the flow, naming it, and cancels the n
   const state = await flows.flowState(id);
   expect(state.status).toBe('failed');
   expect(Object.fromEntries(state.nodes.map((n) => [n.id, n.status]))).toEqual({ slow: 'cancelled', bad: 'failed' });
-  // The cancelled run undid what it had done.
-  expect((await effects(`${id}/slow`)).filter((e) => e.startsWith('compensate'))).toEqual(['compensate:slow-done']);
+  // The cancelled run let its running compensable call finish, then undid everything it had done.
+  expect((await effects(`${id}/slow`)).filter((e) => e.startsWith('compensate'))).toEqual(['compensate:slow-long', 'compensate:slow-done']);
 });
 
 test('a node that runs past its timeout is cancelled; its policy decides what follows', async () => {

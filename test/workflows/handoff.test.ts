@@ -103,7 +103,7 @@ test('a handoff that fails fails the run, which undoes what it did itself', asyn
   const { id } = await h.agents.start('gatekeeper', 'break please');
   const err = await h.agents.result(id).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(WorkflowFailedError);
-  expect(((err as WorkflowFailedError).cause as Error).message).toMatch(/^agent run failed: agent run failed: the payment network is down; undone: nothing; undone: record_step\(call_\d+\)$/);
+  expect(((err as WorkflowFailedError).cause as Error).message).toMatch(/^agent run failed: agent run failed: the payment network is down; undone: nothing; undone: record_step\(call_\d+_\d+\)$/);
   const { rows } = await h.pool.query("SELECT kind, args->>'label' AS label FROM tool_effects WHERE workflow_id = $1 ORDER BY seq", [id]);
   expect(rows).toEqual([{ kind: 'execute', label: 'before-broken' }, { kind: 'compensate', label: 'before-broken' }]);
 });

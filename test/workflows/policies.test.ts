@@ -109,7 +109,8 @@ describe('guardrails', () => {
       const { id } = await h.agents.start('reader', task, { tenantId: T.a });
       const result = await h.agents.result(id);
       expect(result.status).toBe('completed');
-      expect(result.toolCalls).toEqual([expect.objectContaining({ tool: 'fetch_page', status: 'tool_error', detail: expect.stringContaining('withheld by guardrails') })]);
+      // The call ran (a withheld output is still an executed call); only its output is kept from the model.
+      expect(result.toolCalls).toEqual([expect.objectContaining({ tool: 'fetch_page', status: 'succeeded', detail: expect.stringContaining('withheld by guardrails') })]);
       // The second model call saw the refusal, never the attacker's text.
       expect(seen).toHaveLength(2);
       const toolMessage = seen[1]!.find((m) => m.role === 'tool')!;

@@ -40,7 +40,7 @@ test('openai: a tool-call round trip through the real SDK', async () => {
   const [first, second] = llm.requests.map((r) => r.body as { model: string; tools?: Array<{ function: { name: string } }>; messages: Array<Record<string, unknown>> });
   expect(first!.model).toBe('gpt-4o-mini');
   expect(first!.tools!.map((t) => t.function.name)).toEqual(['record_step', 'explode', 'pay', 'lookup', 'noop']);
-  expect(second!.messages.at(-1)).toMatchObject({ role: 'tool', tool_call_id: 'call_abc', content: JSON.stringify({ q: 'temporal', answer: 8 }) });
+  expect(second!.messages.at(-1)).toMatchObject({ role: 'tool', tool_call_id: 'call_1_0', content: JSON.stringify({ q: 'temporal', answer: 8 }) });
 });
 
 test('anthropic: a tool-call round trip through the real SDK', async () => {
@@ -51,7 +51,7 @@ test('anthropic: a tool-call round trip through the real SDK', async () => {
   expect(result.answer).toBe('Durable has 7 letters.');
   const second = llm.requests[1]!.body as { system?: unknown; messages: Array<{ role: string; content: unknown }> };
   expect(second.system).toBe('You are a test agent.');
-  expect(second.messages.at(-1)).toMatchObject({ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1' }] });
+  expect(second.messages.at(-1)).toMatchObject({ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_1_0' }] });
 });
 
 test('a 429 with retry-after is retried by Temporal after the delay', async () => {

@@ -128,8 +128,9 @@ export class ResponseCache<V = unknown> {
   }
 
   /** The key of a tool call: same tool, same arguments (in any key order), same tenant. */
-  toolKey(tenantId: string, tool: string, args: unknown): string {
-    return this.keyFor(tenantId, { tool, args });
+  toolKey(tenantId: string, agent: string, tool: string, args: unknown): string {
+    // Two agents may register different tools under one name: the agent is part of the key.
+    return this.keyFor(tenantId, { agent, tool, args });
   }
 
   /** The key of any JSON `payload` for `tenantId` in this cache's namespace. */

@@ -1,0 +1,53 @@
+/**
+ * Infrastructure errors: Postgres or the network between a worker and it is down. These
+ * are nobody's fault and pass: an activity that meets one fails with
+ * `InfrastructureUnavailable`, and the workflow waits and tries again for minutes
+ * (`throughOutages`), instead of burning a tool's few retry attempts in seconds or
+ * failing the run.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { FailureType } from '../shared/failures';
+
+/** SQLSTATE classes and codes that mean the database is unreachable or going away, not that a statement is wrong. */
+const PG_CODES = /^(08|57P0[123]|53300|53400|58)/;
+const NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND']);
+/** Messages node-postgres throws without a code when a connection dies or cannot be made. */
+const PG_MESSAGES = [
+  'Connection terminated',
+  'connection timeout',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error',
+  'Cannot use a pool after calling end',
+  'the database system is',
+];
+
+export function isInfrastructureError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err instanceof ApplicationFailure) return err.type === FailureType.InfrastructureUnavailable;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (PG_CODES.test(code) || NODE_CODES.has(code))) return true;
+  if (PG_MESSAGES.some((m) => err.message.includes(m))) return true;
+  // AggregateError (several addresses refused) and wrapped causes.
+  const inner = (err as { errors?: unknown[] }).errors ?? [];
+  return inner.some(isInfrastructureError) || (err.cause !== undefined && err.cause !== err && isInfrastructureError(err.cause));
+}
+
+/**
+ * The failure an activity ends with when infrastructure is down. Non-retryable for the
+ * activity on purpose: the workflow owns the wait (minutes, durable timers), so a tool's
+ * own retry policy is spent only on the tool's own failures.
+ */
+export function outageFailure(err: unknown): ApplicationFailure {
+  if (err instanceof ApplicationFailure && err.type === FailureType.InfrastructureUnavailable) return err;
+  return ApplicationFailure.create({
+    type: FailureType.InfrastructureUnavailable,
+    message: `infrastructure unavailable: ${(err as Error).message}`,
+    nonRetryable: true,
+    cause: err as Error,
+  });
+}
+
+/** Rethrows infrastructure errors as {@link outageFailure}; anything else unchanged. */
+export function asOutage(err: unknown): unknown {
+  return isInfrastructureError(err) ? outageFailure(err) : err;
+}
