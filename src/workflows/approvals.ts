@@ -64,7 +64,14 @@ export class ApprovalDesk {
   async wait(request: PendingApproval, timeout: string, onTimeout: ApprovalTimeoutOutcome): Promise<ApprovalDecision> {
     this.pending.push(request);
     this.onChange();
-    const decided = await condition(() => this.decisions.has(request.callId), timeout as Duration);
+    let decided: boolean;
+    try {
+      decided = await condition(() => this.decisions.has(request.callId), timeout as Duration);
+    } catch (err) {
+      // Cancelled while waiting: nobody can decide this call any more, so it is no longer pending.
+      this.pending.splice(this.pending.indexOf(request), 1);
+      throw err;
+    }
     if (!decided) {
       this.decide(request.callId, { decision: 'timed_out', outcome: onTimeout });
     }
