@@ -2,9 +2,48 @@
  * Follows a run as it happens: polls the `state` query and prints each finished tool
  * call (with its step) and each breakpoint once, until the run ends.
  */
+import type { StepPolicyEvent } from '../shared/policy-events';
 import type { AgentRunResult, AgentRunState } from '../shared/run-types';
 import type { AgentClient } from './agent-client';
 import { approvalLines, budgetPauseLines, policyLine, toolLine } from './render';
+
+/** How an event is recognised from one poll to the next: its `seq`, else what it says. */
+function identity(e: StepPolicyEvent): string {
+  return e.seq !== undefined ? `#${e.seq}` : JSON.stringify([e.step, e.kind, e.detail]);
+}
+
+/**
+ * Follows a run's policy events across polls and returns the new ones each time. The run
+ * keeps only its latest events (older ones drop off the front), so neither an index nor
+ * the count says which are new. The list is "what was seen, minus some oldest, plus new
+ * ones": the new ones follow the longest tail of the previous list that the new list
+ * starts with. Events with `seq` match exactly; without it (runs recorded earlier), by
+ * step, kind and detail.
+ */
+export function policyEventTracker(): (events: readonly StepPolicyEvent[]) => StepPolicyEvent[] {
+  let seen: string[] = [];
+  let lastSeq = 0;
+  return (events) => {
+    const ids = events.map(identity);
+    let fresh: StepPolicyEvent[];
+    if (events.length && events.every((e) => e.seq !== undefined)) {
+      fresh = events.filter((e) => e.seq! > lastSeq);
+    } else {
+      let overlap = 0;
+      for (let drop = 0; drop <= seen.length; drop++) {
+        const tail = seen.length - drop;
+        if (tail <= ids.length && seen.slice(drop).every((id, i) => id === ids[i])) {
+          overlap = tail;
+          break;
+        }
+      }
+      fresh = events.slice(overlap);
+    }
+    for (const e of events) if (e.seq !== undefined && e.seq > lastSeq) lastSeq = e.seq;
+    seen = ids;
+    return fresh;
+  };
+}
 
 export interface WatchOptions {
   intervalMs?: number;
@@ -15,7 +54,7 @@ export interface WatchOptions {
 export async function watchRun(client: AgentClient, id: string, write: (line: string) => void, opts: WatchOptions = {}): Promise<AgentRunResult> {
   const seen = new Set<string>();
   const asked = new Set<string>();
-  let policiesShown = 0;
+  const newPolicyEvents = policyEventTracker();
   let pauseShown: number | undefined;
   let done = false;
   const result = client.result(id).finally(() => {
@@ -34,9 +73,7 @@ export async function watchRun(client: AgentClient, id: string, write: (line: st
       seen.add(key);
       write(toolLine(r));
     }
-    // Events are only appended, so the ones past the count already shown are new.
-    s.policyEvents.slice(policiesShown).forEach((e) => write(policyLine(e)));
-    policiesShown = Math.max(policiesShown, s.policyEvents.length);
+    newPolicyEvents(s.policyEvents).forEach((e) => write(policyLine(e)));
     if (s.budgetPause && pauseShown !== s.budgetPause.step) {
       pauseShown = s.budgetPause.step;
       budgetPauseLines(id, s.budgetPause).forEach(write);

@@ -22,6 +22,12 @@ export interface PolicyEvent {
 
 export interface StepPolicyEvent extends PolicyEvent {
   step: number;
+  /**
+   * Position of the event in the run's whole life (1, 2, 3, … across continue-as-new),
+   * set by the workflow. The run keeps only its latest events, so an index into the list
+   * says nothing; this does. Absent on events recorded before it existed.
+   */
+  seq?: number;
 }
 
 /** How a model step's response was obtained. */
