@@ -1,14 +1,30 @@
 /**
  * Customer-support tools over the example `orders`, `refunds` and `notifications` tables.
- * The refund is compensable (a reversal undoes it) and needs approval above $100; the
- * notification is irreversible and fails when the customer has no e-mail address.
+ * The refund is compensable (a reversal undoes it); it never takes an order's refunds
+ * above what was paid, and refunds beyond $100 on one order — in one call or added up —
+ * need a person's approval. The notification is irreversible and fails when the customer
+ * has no e-mail address.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { defineTool, ToolError } from '../../tools/define-tool';
 
-/** Refunds above this many dollars wait for a person's approval. */
+/** Refunds above this many dollars, in one call or in total on one order, wait for a person's approval. */
 export const REFUND_APPROVAL_THRESHOLD_USD = 100;
+
+const usd = (cents: number): string => `$${(cents / 100).toFixed(2)}`;
+
+/**
+ * Why a refund call waits for approval, from its arguments alone (approval rules run in
+ * the model step, before anything is read): above the threshold, or asked for by the
+ * model because the order's earlier refunds bring the total above it (execute() refuses
+ * such a refund without approval and says so).
+ */
+function refundApproval({ amountUsd, requestApproval }: { amountUsd: number; requestApproval?: boolean }): string | false {
+  if (amountUsd > REFUND_APPROVAL_THRESHOLD_USD) return `refund of $${amountUsd.toFixed(2)} is above $${REFUND_APPROVAL_THRESHOLD_USD}`;
+  if (requestApproval) return `refund of $${amountUsd.toFixed(2)} takes the order's refunds above $${REFUND_APPROVAL_THRESHOLD_USD}`;
+  return false;
+}
 
 interface OrderRow {
   order_id: string;
@@ -36,21 +52,46 @@ export const lookupOrder = defineTool({
 
 export const refundPayment = defineTool({
   name: 'refund_payment',
-  description: `Refund (part of) an order's payment. Refunds above $${REFUND_APPROVAL_THRESHOLD_USD} need a person's approval.`,
+  description:
+    `Refund (part of) an order's payment, at most what is left of it after earlier refunds. A refund above $${REFUND_APPROVAL_THRESHOLD_USD}, ` +
+    `or one that takes the order's refunds above $${REFUND_APPROVAL_THRESHOLD_USD} in total, needs a person's approval.`,
   input: z.object({
     orderId: z.string().regex(/^[A-Z]{2,5}-\d{3,10}$/).describe('Order id, e.g. ORD-1001'),
     amountUsd: z.number().positive().max(100_000).describe('Amount to refund in US dollars'),
     reason: z.string().min(3).max(500).describe('Why the customer is refunded'),
+    requestApproval: z
+      .boolean()
+      .optional()
+      .describe(`Ask a person to approve this refund; needed when the order's refunds so far plus this one exceed $${REFUND_APPROVAL_THRESHOLD_USD}`),
   }),
   effect: 'compensable',
-  requiresApproval: ({ amountUsd }) => (amountUsd > REFUND_APPROVAL_THRESHOLD_USD ? `refund of $${amountUsd.toFixed(2)} is above $${REFUND_APPROVAL_THRESHOLD_USD}` : false),
-  async execute({ orderId, amountUsd, reason }, ctx) {
+  requiresApproval: refundApproval,
+  async execute(args, ctx) {
+    const { orderId, amountUsd, reason } = args;
     return ctx.once(async (tx) => {
-      const { rows } = await tx.query<OrderRow>('SELECT * FROM orders WHERE order_id = $1 AND tenant_id = $2', [orderId, ctx.tenantId]);
+      // The order's row is locked until this refund commits: concurrent refunds of one
+      // order are counted one after the other, never both against the same total.
+      const { rows } = await tx.query<OrderRow>('SELECT * FROM orders WHERE order_id = $1 AND tenant_id = $2 FOR UPDATE', [orderId, ctx.tenantId]);
       const order = rows[0];
       if (!order) throw new ToolError(`order ${orderId} not found`);
       const cents = Math.round(amountUsd * 100);
-      if (cents > order.amount_cents) throw new ToolError(`cannot refund $${amountUsd.toFixed(2)}: order ${orderId} was $${(order.amount_cents / 100).toFixed(2)}`);
+      const sum = await tx.query<{ cents: string }>("SELECT coalesce(sum(amount_cents), 0)::text AS cents FROM refunds WHERE order_id = $1 AND status = 'issued'", [orderId]);
+      const before = Number(sum.rows[0]!.cents);
+      const total = before + cents;
+      if (total > order.amount_cents) {
+        throw new ToolError(
+          before
+            ? `cannot refund ${usd(cents)}: order ${orderId} was ${usd(order.amount_cents)} and ${usd(before)} of it is already refunded (at most ${usd(order.amount_cents - before)} left)`
+            : `cannot refund ${usd(cents)}: order ${orderId} was ${usd(order.amount_cents)}`,
+        );
+      }
+      // A call that needed no approval ran without one: it may not take the total past the threshold.
+      if (!refundApproval(args) && total > REFUND_APPROVAL_THRESHOLD_USD * 100) {
+        throw new ToolError(
+          `order ${orderId} already has ${usd(before)} refunded; with this ${usd(cents)} its refunds would total ${usd(total)}, above the $${REFUND_APPROVAL_THRESHOLD_USD} that needs no approval: ` +
+            'call refund_payment again with requestApproval: true so a person approves it',
+        );
+      }
       const ins = await tx.query<{ refund_id: string }>(
         'INSERT INTO refunds (idempotency_key, order_id, amount_cents, reason) VALUES ($1, $2, $3, $4) RETURNING refund_id',
         [ctx.idempotencyKey, orderId, cents, reason],
