@@ -5,7 +5,8 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { BatchInputError, readJsonlFile, readQuery } from '../batch/inputs';
+import { BatchInputError, parseBatchSource } from '../batch/inputs';
+import { NO_BATCH_QUERY_DATABASE } from '../batch/query';
 import { finishBatch, loadPage, recordOutcomes, stageBatch, type BatchTotals, type ChunkReader, type FinishOptions } from '../batch/store';
 import type { BatchItem, BatchSpec, ItemOutcome } from '../shared/batch-types';
 import { FailureType } from '../shared/failures';
@@ -53,27 +54,21 @@ async function classified<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-export function createBatchActivities({ db }: Pick<ActivityDeps, 'db'>) {
+export function createBatchActivities({ db, batchQueries }: Pick<ActivityDeps, 'db' | 'batchQueries'>) {
   return {
     /** Snapshots the batch's source into `batch_items`; idempotent, returns the item count. */
     async stageBatch({ batchId, spec }: StageBatchInput): Promise<{ total: number }> {
       return classified(async () => {
-        const source = spec.source;
+        // The spec comes from whoever can start workflows: its source is checked here.
+        const source = parseBatchSource(spec.source);
         let reader: ChunkReader | undefined;
-        let release: (() => void) | undefined;
-        if (source.kind === 'jsonl') reader = () => readJsonlFile(source.path);
         if (source.kind === 'query') {
-          // Its own connection: the query runs in a read-only transaction beside the write.
-          const client = await db.connect();
-          release = () => client.release();
-          reader = () => readQuery(client, source.sql);
+          if (!batchQueries) throw new BatchInputError(NO_BATCH_QUERY_DATABASE);
+          // The batch-query role's own pool, never the service's: see src/batch/query.ts.
+          reader = () => batchQueries.read(source.sql);
         }
-        try {
-          const { total } = await stageBatch(db, batchId, spec, reader, (n) => heartbeat(n));
-          return { total };
-        } finally {
-          release?.();
-        }
+        const { total } = await stageBatch(db, batchId, { ...spec, source }, reader, (n) => heartbeat(n));
+        return { total };
       });
     },
 

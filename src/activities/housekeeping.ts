@@ -1,6 +1,7 @@
 /**
  * Housekeeping: deletes rows the policies no longer need. Run by the `housekeeping`
- * workflow, usually from a schedule (`durable-agents schedule create housekeeping --housekeeping --every 1h`).
+ * workflow from the schedule every worker makes sure of at start-up (HOUSEKEEPING_EVERY,
+ * default hourly), or one created by hand (`durable-agents schedule create … --housekeeping`).
  * Each step calls the owning policy module's own prune, so what "expired" means stays
  * defined in one place:
  *
@@ -18,8 +19,12 @@ import type { HousekeepingInput, HousekeepingResult } from '../shared/housekeepi
 import type { ActivityDeps } from './index';
 
 const DEFAULT_RETENTION_HOURS = 7 * 24;
-/** Far beyond callModel's 2-minute start-to-close timeout: no live attempt holds budget this long. */
-const DEFAULT_STALE_HOLD_MINUTES = 60;
+/**
+ * Three times callModel's start-to-close timeout (10 minutes): a live attempt's hold is
+ * settled or superseded by then, so a hold this old belongs to an attempt that never came
+ * back. Raise it (`staleHoldMinutes`) with any model step allowed to run longer.
+ */
+export const DEFAULT_STALE_HOLD_MINUTES = 30;
 
 async function tableExists(db: pg.Pool, table: string): Promise<boolean> {
   const { rows } = await db.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [table]);

@@ -4,6 +4,7 @@
  */
 import type pg from 'pg';
 import type { AgentRegistry } from '../agents/registry';
+import type { BatchQueryReader } from '../batch/query';
 import type { Logger } from '../infra/logger';
 import type { ModelProviders } from '../models/registry';
 import type { Policies } from '../policies';
@@ -20,6 +21,8 @@ export interface ActivityDeps {
   agents: AgentRegistry;
   log: Logger;
   policies: Policies;
+  /** Reads batch queries under their restricted role; without it, query batches are refused. */
+  batchQueries?: BatchQueryReader;
 }
 
 export function createActivities(deps: ActivityDeps) {

@@ -1,12 +1,13 @@
 /**
- * Reading batch inputs: JSONL lines and read-only queries, in chunks, so a 10,000-item
- * source never sits in memory (or in workflow history) at once. No Temporal imports: the
- * client, the activities and tests all use these.
+ * Reading batch inputs: JSONL lines and inline lists, in chunks, so a 10,000-item source
+ * never sits in memory (or in workflow history) at once, and the check of a batch's
+ * source. No Temporal imports: the client, the activities and tests all use these.
+ * Queries are read by the worker (query.ts).
  */
 import fs from 'node:fs';
 import readline from 'node:readline';
-import type pg from 'pg';
-import type { BatchInputItem } from '../shared/batch-types';
+import { z } from 'zod';
+import type { BatchInputItem, BatchSource } from '../shared/batch-types';
 
 /** Bad batch input (a malformed line, a failing query): the user's to fix, never retried. */
 export class BatchInputError extends Error {
@@ -79,52 +80,20 @@ export async function* chunksOf(items: readonly (string | BatchInputItem)[], chu
 }
 
 /**
- * Runs `sql` through a cursor in a READ ONLY transaction on `client` and yields its rows
- * as items. A cursor only accepts SELECT/VALUES and the transaction refuses writes, so a
- * batch query cannot change data whatever it says.
+ * A batch's source as the worker accepts it: items a client stored, or a query. Anything
+ * else — a file path for the worker to open, say — is refused: a batch's spec is written by
+ * whoever can start workflows, and the worker reads no file a client names.
  */
-export async function* readQuery(client: pg.PoolClient, sql: string, chunk = 1000, timeoutMs = 300_000): AsyncGenerator<BatchInputItem[]> {
-  const text = sql.trim().replace(/;\s*$/, '');
-  if (!text) throw new BatchInputError('the batch query is empty');
-  await client.query('BEGIN READ ONLY');
-  try {
-    await client.query(`SET LOCAL statement_timeout = ${Math.floor(timeoutMs)}`);
-    await asInputError(client.query(`DECLARE batch_source NO SCROLL CURSOR FOR ${text}`));
-    let row = 0;
-    for (;;) {
-      const res = await asInputError(client.query<Record<string, unknown>>(`FETCH ${chunk} FROM batch_source`));
-      if (!res.rows.length) break;
-      const column = res.fields.some((f) => f.name === 'input') ? 'input' : res.fields[0]?.name;
-      yield res.rows.map((r) => rowItem(r, column, ++row));
-    }
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  }
-}
+const BatchSourceSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('stored'), setId: z.string().min(1).max(400), consume: z.boolean().optional() }),
+  z.strictObject({ kind: z.literal('query'), sql: z.string().min(1).max(MAX_ITEM_CHARS) }),
+]);
 
-function rowItem(r: Record<string, unknown>, column: string | undefined, row: number): BatchInputItem {
-  const v = column === undefined ? undefined : r[column];
-  if (v === null || v === undefined) throw new BatchInputError(`row ${row}: the query returned no input (NULL or no column)`);
-  const input = typeof v === 'string' ? v : JSON.stringify(v);
-  const key = r.key;
-  return checkItem({ input, ...(key !== undefined && key !== null && column !== 'key' ? { key: String(key) } : {}) }, `row ${row}`);
-}
-
-/**
- * Postgres errors in the user's SQL (syntax, unknown table or column, permission, data,
- * a write in a read-only transaction) become {@link BatchInputError}; connection trouble
- * stays as it is, so it is retried.
- */
-async function asInputError<T>(p: Promise<T>): Promise<T> {
-  try {
-    return await p;
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    if (typeof code === 'string' && /^(42|22|0A|25|21|23|2B|3F|57014)/.test(code)) {
-      throw new BatchInputError(`the batch query failed: ${(err as Error).message}`);
-    }
-    throw err;
-  }
+/** Checks a batch's source; throws {@link BatchInputError} naming what is wrong. */
+export function parseBatchSource(source: unknown): BatchSource {
+  const parsed = BatchSourceSchema.safeParse(source);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const where = issue?.path.length ? `source.${issue.path.join('.')}` : 'source';
+  throw new BatchInputError(`invalid batch source: ${where}: ${issue?.message ?? 'not a source'} (a source is {kind: "stored", setId} or {kind: "query", sql})`);
 }

@@ -38,25 +38,45 @@ async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise
   }
 }
 
-/** Stores (replaces) an input set; returns its size. */
+/**
+ * Stores a new input set; returns its size. A set already stored under `setId` (another
+ * client's batch or schedule, which may be running) is never replaced: the call is refused
+ * and the existing rows stay as they are. Two concurrent calls for one id are serialised
+ * by the primary key: the second waits, then is refused.
+ */
 export async function storeInputSet(pool: pg.Pool, setId: string, chunks: AsyncIterable<BatchInputItem[]>): Promise<number> {
-  return inTransaction(pool, async (c) => {
-    await c.query('DELETE FROM batch_inputs WHERE set_id = $1', [setId]);
-    let n = 0;
-    for await (const chunk of chunks) {
-      await insertItems(c, 'batch_inputs', setId, n, chunk);
-      n += chunk.length;
-    }
-    if (n === 0) throw new BatchInputError('no inputs: the batch has no items');
-    return n;
-  });
+  try {
+    return await inTransaction(pool, async (c) => {
+      const { rows } = await c.query('SELECT 1 FROM batch_inputs WHERE set_id = $1 LIMIT 1', [setId]);
+      if (rows.length) throw inputsExist(setId);
+      let n = 0;
+      for await (const chunk of chunks) {
+        await insertItems(c, 'batch_inputs', setId, n, chunk);
+        n += chunk.length;
+      }
+      if (n === 0) throw new BatchInputError('no inputs: the batch has no items');
+      return n;
+    });
+  } catch (err) {
+    if ((err as { code?: unknown }).code === '23505') throw inputsExist(setId);
+    throw err;
+  }
+}
+
+function inputsExist(setId: string): BatchInputError {
+  return new BatchInputError(`inputs are already stored under "${setId}": choose another id`);
+}
+
+/** Whether a batch with this id has taken its snapshot (the `batches` row exists). */
+export async function batchExists(pool: pg.Pool, batchId: string): Promise<boolean> {
+  return (await pool.query('SELECT 1 FROM batches WHERE batch_id = $1', [batchId])).rowCount !== 0;
 }
 
 export async function deleteInputSet(pool: pg.Pool, setId: string): Promise<number> {
   return (await pool.query('DELETE FROM batch_inputs WHERE set_id = $1', [setId])).rowCount ?? 0;
 }
 
-/** What staging needs besides the spec: a chunked reader for file and query sources. */
+/** What staging needs besides the spec: a chunked reader for a query source. */
 export type ChunkReader = () => AsyncIterable<BatchInputItem[]>;
 
 /**
@@ -82,7 +102,7 @@ export async function stageBatch(pool: pg.Pool, batchId: string, spec: BatchSpec
       if (total === 0) throw new BatchInputError(`no stored inputs under "${spec.source.setId}"`);
       if (spec.source.consume) await c.query('DELETE FROM batch_inputs WHERE set_id = $1', [spec.source.setId]);
     } else {
-      if (!read) throw new Error(`no reader for a ${spec.source.kind} source`);
+      if (!read) throw new Error('no reader for a query source');
       total = 0;
       for await (const chunk of read()) {
         await insertItems(c, 'batch_items', batchId, total, chunk);

@@ -1,14 +1,15 @@
 /**
  * Client SDK for batches: start one agent (or flow) over many inputs, watch its progress,
- * wait for its summary. Inline lists and client-side JSONL files are stored in Postgres
- * (`batch_inputs`) before the start, so workflow history never holds the items; queries
- * and worker-side files are read by the batch itself.
+ * wait for its summary. Inline lists and JSONL files are read here and stored in Postgres
+ * (`batch_inputs`) before the start, so workflow history never holds the items and the
+ * worker never opens a file a client names; queries are run by the batch itself.
  */
 import { randomUUID } from 'node:crypto';
-import { Client, Connection, WorkflowIdReusePolicy, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, WorkflowIdReusePolicy, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import pg from 'pg';
+import { z } from 'zod';
 import { chunksOf, readJsonlFile } from '../batch/inputs';
-import { deleteInputSet, storeInputSet } from '../batch/store';
+import { batchExists, deleteInputSet, storeInputSet } from '../batch/store';
 import { loadConfig, type Config } from '../infra/config';
 import { temporalConnectionOptions } from '../infra/connection';
 import { embeddedDatabaseUrl } from '../infra/postgres';
@@ -21,10 +22,27 @@ import { assertRunId, assertTenantId, InvalidInputError } from './ids';
 export type BatchInputs =
   /** A list in memory; stored in Postgres before the batch starts. */
   | { items: ReadonlyArray<string | BatchInputItem> }
-  /** A JSONL file: read here and stored (`client`, the default), or read by the worker at run time (`worker`, shared storage). */
-  | { jsonl: string; readBy?: 'client' | 'worker' }
-  /** A read-only SELECT the worker runs at run time; column `input` (else the first) is the item. */
+  /** A JSONL file on this machine; read here and stored in Postgres before the batch starts. */
+  | { jsonl: string }
+  /** A read-only SELECT the worker runs at run time under its batch-query role; column `input` (else the first) is the item. */
   | { query: string };
+
+const BatchInputsSchema = z.union([
+  z.strictObject({ items: z.array(z.union([z.string(), z.object({ input: z.string(), key: z.string().optional() })])) }),
+  z.strictObject({ jsonl: z.string().trim().min(1, 'the JSONL path is empty') }),
+  z.strictObject({ query: z.string().trim().min(1, 'the batch query is empty') }),
+]);
+
+/** Checks inputs as given at run time (JavaScript callers have no types): exactly one of `items`, `jsonl`, `query`, nothing else. */
+export function parseBatchInputs(inputs: unknown): BatchInputs {
+  const parsed = BatchInputsSchema.safeParse(inputs);
+  if (parsed.success) return parsed.data;
+  // A union's issues say little; name the keys that were given instead.
+  const keys = inputs && typeof inputs === 'object' ? Object.keys(inputs).join(', ') || 'none' : typeof inputs;
+  const inner = parsed.error.issues.flatMap((i) => ('errors' in i && Array.isArray(i.errors) ? (i.errors as Array<Array<{ code: string; message: string }>>).flat() : [i]));
+  const explained = inner.find((i) => i.code === 'too_small')?.message;
+  throw new InvalidInputError(explained ?? `batch inputs must be exactly one of { items }, { jsonl } or { query } (given: ${keys})`);
+}
 
 /** What each item runs: an agent by name, or a flow by its validated spec (see `loadFlowSpec`). */
 export type BatchTargetInput = { agent: string; maxSteps?: number } | { flow: FlowSpec };
@@ -73,16 +91,10 @@ export function checkBatchSpec(target: BatchTargetInput, opts: StartBatchOptions
   return { kind: 'agent', agent: target.agent, ...(target.maxSteps ? { maxSteps: target.maxSteps } : {}) };
 }
 
-/** The source for inputs the batch reads itself (a query, a worker-side file); undefined for inputs a client must store. */
+/** The source for inputs the batch reads itself (a query); undefined for inputs a client must store. */
 export function directSource(inputs: BatchInputs): BatchSource | undefined {
-  if ('query' in inputs) {
-    if (!inputs.query.trim()) throw new InvalidInputError('the batch query is empty');
-    return { kind: 'query', sql: inputs.query };
-  }
-  if ('jsonl' in inputs && inputs.readBy === 'worker') {
-    if (!inputs.jsonl.trim()) throw new InvalidInputError('the JSONL path is empty');
-    return { kind: 'jsonl', path: inputs.jsonl };
-  }
+  const checked = parseBatchInputs(inputs);
+  if ('query' in checked) return { kind: 'query', sql: checked.query };
   return undefined;
 }
 
@@ -129,20 +141,40 @@ export class BatchClient {
    * stored under `setId`; `consume` makes the batch delete the set once it has its snapshot.
    */
   async prepareSource(inputs: BatchInputs, setId: string, consume: boolean): Promise<BatchSource> {
-    const direct = directSource(inputs);
+    const checked = parseBatchInputs(inputs);
+    const direct = directSource(checked);
     if (direct) return direct;
-    // What is left is a list or a file on this machine: store it.
-    const chunks = 'items' in inputs ? chunksOf(inputs.items) : readJsonlFile((inputs as { jsonl: string }).jsonl);
+    // What is left is a list or a file on this machine: store it (never over another set).
+    const chunks = 'items' in checked ? chunksOf(checked.items) : readJsonlFile((checked as { jsonl: string }).jsonl);
     await storeInputSet(this.database(), setId, chunks);
     return { kind: 'stored', setId, ...(consume ? { consume } : {}) };
+  }
+
+  /**
+   * Refuses an id already taken by a batch (running or not, any tenant's) or by stored
+   * inputs, before anything is written: starting under it must never touch its rows.
+   */
+  private async assertNewBatchId(id: string, stores: boolean): Promise<void> {
+    const taken = new InvalidInputError(`a batch with id "${id}" already exists: choose another id`);
+    try {
+      await this.client.workflow.getHandle(id).describe();
+      throw taken;
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+    // Its history may be gone (retention) while its rows remain. A query batch needs no
+    // database here, so one is opened for this check only when the inputs need it anyway.
+    if ((stores || this.pool) && (await batchExists(this.database(), id))) throw taken;
   }
 
   /** Starts a batch; returns its id. Stored inputs are removed again if the start fails. */
   async startBatch(target: BatchTargetInput, inputs: BatchInputs, opts: StartBatchOptions = {}): Promise<{ id: string; runId: string }> {
     const tenantId = assertTenantId(opts.tenantId ?? 'default');
     const spec0 = checkBatchSpec(target, opts);
+    const checked = parseBatchInputs(inputs);
     const id = opts.id ? assertRunId(opts.id) : newBatchId(tenantId);
-    const source = await this.prepareSource(inputs, id, true);
+    if (opts.id) await this.assertNewBatchId(id, !('query' in checked));
+    const source = await this.prepareSource(checked, id, true);
     const spec: BatchSpec = {
       target: spec0,
       source,

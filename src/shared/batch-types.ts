@@ -22,22 +22,18 @@ export type BatchTarget =
 /**
  * Where a batch's items come from. Whatever the source, the batch's first step copies the
  * items into `batch_items` (a snapshot), and every later read is a page of that table.
+ * Files are read by the client and stored: the worker never opens a path a client names.
  */
 export type BatchSource =
   | {
-      /** Items a client stored in `batch_inputs` under `setId` (inline lists, a client-side JSONL file). */
+      /** Items a client stored in `batch_inputs` under `setId` (inline lists, a JSONL file). */
       kind: 'stored';
       setId: string;
       /** Delete the stored set once the batch has its snapshot (one-off batches own their set). */
       consume?: boolean;
     }
   | {
-      /** A JSONL file the worker can read (shared storage); one item per line. */
-      kind: 'jsonl';
-      path: string;
-    }
-  | {
-      /** A read-only SELECT run by the worker; column `input` (else the first column) is the item, `key` an optional label. */
+      /** A read-only SELECT run by the worker under the batch-query role; column `input` (else the first column) is the item, `key` an optional label. */
       kind: 'query';
       sql: string;
     };

@@ -4,7 +4,7 @@
 export interface HousekeepingInput {
   /** Settled ledger reservations older than this are deleted (default 7 days). */
   reservationRetentionHours?: number;
-  /** Holds still `reserved` after this long belong to attempts that never came back; they are released (default 60). */
+  /** Holds still `reserved` after this long belong to attempts that never came back; they are released (default 30: three times callModel's 10-minute start-to-close timeout). */
   staleHoldMinutes?: number;
   /** Cache namespaces to prune (default: every namespace in `response_cache`). */
   cacheNamespaces?: string[];

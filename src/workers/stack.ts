@@ -1,12 +1,16 @@
 /**
  * The whole service in one process: Temporal (the embedded dev server unless
  * TEMPORAL_ADDRESS is set), Postgres (embedded unless DATABASE_URL is set) and, when
- * asked, the agents worker. Used by `durable-agents dev`, `demo` and `worker`.
+ * asked, the agents worker, which makes sure its housekeeping schedule exists. Used by
+ * `durable-agents dev`, `demo` and `worker`.
  */
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, type LogEntry, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { AgentDefinition } from '../agents/define-agent';
 import { AgentRegistry } from '../agents/registry';
+import { BatchQueryReader, NO_BATCH_QUERY_DATABASE } from '../batch/query';
+import { housekeepingScheduleId, ScheduleClient } from '../client/schedules';
 import type { Config } from '../infra/config';
 import { temporalConnectionOptions } from '../infra/connection';
 import type { Logger } from '../infra/logger';
@@ -27,7 +31,54 @@ export interface Stack {
   worker?: Worker;
   /** Resolves when the worker stops. */
   workerDone?: Promise<void>;
+  /** Stops everything; rejects (after every step ran) when any step failed, the worker's run included. */
   shutdown(): Promise<void>;
+}
+
+/** A shutdown in which some steps failed; `failures` says which and why. */
+export class ShutdownError extends Error {
+  override readonly name = 'ShutdownError';
+  constructor(readonly failures: Array<{ step: string; error: Error }>) {
+    super(`shutdown failed: ${failures.map((f) => `${f.step}: ${f.error.message}`).join('; ')}`);
+  }
+}
+
+/**
+ * Runs every step even if an earlier one failed (a dev server must never be orphaned),
+ * logs each failure, and rejects with all of them at the end.
+ */
+export async function runShutdownSteps(steps: Array<[string, () => Promise<unknown> | unknown]>, log: Logger): Promise<void> {
+  const failures: Array<{ step: string; error: Error }> = [];
+  for (const [step, run] of steps) {
+    try {
+      await run();
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      log.warn('shutdown step failed', { step, error: error.message });
+      failures.push({ step, error });
+    }
+  }
+  if (failures.length) throw new ShutdownError(failures);
+}
+
+/**
+ * Creates this task queue's housekeeping schedule unless it exists, so holds of crashed
+ * attempts are released and expired rows pruned without anyone remembering to schedule
+ * it. A failure is logged, not fatal: the worker still serves its runs.
+ */
+async function ensureHousekeeping(config: Config, address: string, log: Logger): Promise<void> {
+  if (config.HOUSEKEEPING_EVERY === 'off') return;
+  const id = housekeepingScheduleId(config.TASK_QUEUE);
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ ...temporalConnectionOptions(config, address), connectTimeout: '10s' });
+    const schedules = new ScheduleClient(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), config.TASK_QUEUE);
+    if (await schedules.ensureHousekeeping({ every: config.HOUSEKEEPING_EVERY }, {}, id)) log.info('housekeeping schedule created', { schedule: id, every: config.HOUSEKEEPING_EVERY });
+  } catch (err) {
+    log.error('cannot create the housekeeping schedule; stale budget holds are not released until it exists', { schedule: id, error: (err as Error).message });
+  } finally {
+    await connection?.close().catch(() => undefined);
+  }
 }
 
 export interface StackOptions {
@@ -71,6 +122,7 @@ export async function startStack({ config, log, agents: defs, withWorker }: Stac
   let dev: DevServer | undefined;
   let db: Database | undefined;
   let connection: NativeConnection | undefined;
+  let batchQueries: BatchQueryReader | undefined;
   try {
     if (!config.TEMPORAL_ADDRESS) {
       dev = await startDevServer({
@@ -81,25 +133,28 @@ export async function startStack({ config, log, agents: defs, withWorker }: Stac
         log,
       });
     }
-    db = await openDatabase({ url: config.DATABASE_URL, dataDir: dataDir(), port: config.EMBEDDED_POSTGRES_PORT, log });
+    db = await openDatabase({ url: config.DATABASE_URL, batchQueryUrl: config.BATCH_QUERY_DATABASE_URL, dataDir: dataDir(), port: config.EMBEDDED_POSTGRES_PORT, log });
     const address = dev?.address ?? config.TEMPORAL_ADDRESS!;
     let worker: Worker | undefined;
     let workerDone: Promise<void> | undefined;
     if (providers && policyConfig) {
+      if (db.batchQueryUrl) batchQueries = new BatchQueryReader(db.batchQueryUrl);
+      else log.warn(NO_BATCH_QUERY_DATABASE);
       connection = await NativeConnection.connect(temporalConnectionOptions(config, address));
       worker = await createAgentWorker({
         connection,
         namespace: config.TEMPORAL_NAMESPACE,
         taskQueue: config.TASK_QUEUE,
-        deps: { db: db.pool, providers, agents, log, policies: createPolicies(policyConfig, { pool: db.pool, providers }) },
+        deps: { db: db.pool, providers, agents, log, policies: createPolicies(policyConfig, { pool: db.pool, providers }), ...(batchQueries ? { batchQueries } : {}) },
         workflowBundlePath: config.WORKFLOW_BUNDLE_PATH ?? defaultWorkflowBundlePath(),
         maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
         maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
         maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
       });
       workerDone = worker.run();
+      await ensureHousekeeping(config, address, log);
     }
-    const started = { dev, db, connection };
+    const started = { dev, db, connection, batchQueries };
     return {
       address,
       namespace: config.TEMPORAL_NAMESPACE,
@@ -116,15 +171,16 @@ export async function startStack({ config, log, agents: defs, withWorker }: Stac
         // could exit mid-shutdown and leave the dev server running. This timer holds it.
         const keepAlive = setInterval(() => undefined, 1000);
         try {
-          // Each step runs even if an earlier one failed: a dev server must never be orphaned.
-          const steps = [() => workerDone, () => started.connection?.close(), () => started.db.shutdown(), () => started.dev?.shutdown()];
-          for (const step of steps) {
-            try {
-              await step();
-            } catch (err) {
-              log.warn('shutdown step failed', { error: (err as Error).message });
-            }
-          }
+          await runShutdownSteps(
+            [
+              ['worker', () => workerDone],
+              ['temporal connection', () => started.connection?.close()],
+              ['batch query pool', () => started.batchQueries?.close()],
+              ['postgres', () => started.db.shutdown()],
+              ['dev server', () => started.dev?.shutdown()],
+            ],
+            log,
+          );
         } finally {
           clearInterval(keepAlive);
         }
@@ -132,6 +188,7 @@ export async function startStack({ config, log, agents: defs, withWorker }: Stac
     };
   } catch (err) {
     await connection?.close().catch(() => undefined);
+    await batchQueries?.close().catch(() => undefined);
     await db?.shutdown().catch(() => undefined);
     await dev?.shutdown().catch(() => undefined);
     throw err;

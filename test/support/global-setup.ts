@@ -1,7 +1,7 @@
 /**
  * Starts what every test file shares: a real Temporal dev server, a real Postgres
- * (DATABASE_URL or an embedded one) with migrations applied, and the workflow bundle.
- * Test files read the addresses from the environment.
+ * (DATABASE_URL or an embedded one) with migrations applied and the batch-query role, and
+ * the workflow bundle. Test files read the addresses from the environment.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,7 +9,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { createLogger } from '../../src/infra/logger';
 import { migrate } from '../../src/infra/migrations';
-import { freePort, startEmbeddedPostgres } from '../../src/infra/postgres';
+import { BATCH_READER_ROLE, ensureBatchReaderRole, freePort, startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../src/infra/postgres';
 import { startDevServer } from '../../src/infra/temporal-dev';
 import { writeWorkflowBundle } from '../../src/workers/bundle';
 
@@ -20,9 +20,20 @@ export default async function globalSetup(): Promise<void> {
   fs.chmodSync(dir, 0o755);
   const [server, database] = await Promise.all([
     startDevServer({ dbFilename: null, log }),
-    (async () => {
-      if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => undefined };
-      return startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port: await freePort(), persistent: false, log });
+    (async (): Promise<EmbeddedPostgresHandle> => {
+      const url = process.env.DATABASE_URL;
+      if (!url) return startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port: await freePort(), persistent: false, log });
+      // An external server: BATCH_QUERY_DATABASE_URL, else the reader role created on it (this needs CREATEROLE).
+      let batchQueryUrl = process.env.BATCH_QUERY_DATABASE_URL;
+      if (!batchQueryUrl) {
+        const admin = new pg.Pool({ connectionString: url, max: 1 });
+        await ensureBatchReaderRole(admin).finally(() => admin.end());
+        const u = new URL(url);
+        u.username = BATCH_READER_ROLE;
+        u.password = BATCH_READER_ROLE;
+        batchQueryUrl = u.toString();
+      }
+      return { url, batchQueryUrl, stop: async () => undefined };
     })(),
   ]);
   const pool = new pg.Pool({ connectionString: database.url });
@@ -32,6 +43,7 @@ export default async function globalSetup(): Promise<void> {
 
   process.env.TEST_TEMPORAL_ADDRESS = server.address;
   process.env.TEST_DATABASE_URL = database.url;
+  process.env.TEST_BATCH_QUERY_DATABASE_URL = database.batchQueryUrl;
   process.env.TEST_WORKFLOW_BUNDLE = bundle;
   process.env.TEST_TMP_DIR = dir;
   (globalThis as Record<string, unknown>).__durableAgentsTest = { server, database, dir };

@@ -8,6 +8,7 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker, type WorkerOptio
 import pg from 'pg';
 import type { AgentDefinition } from '../../src/agents/define-agent';
 import { AgentRegistry } from '../../src/agents/registry';
+import { BatchQueryReader } from '../../src/batch/query';
 import { AgentClient } from '../../src/client/agent-client';
 import { createLogger } from '../../src/infra/logger';
 import { createModelProviders } from '../../src/models/registry';
@@ -39,6 +40,8 @@ export interface HarnessOptions {
   interceptors?: WorkerOptions['interceptors'];
   /** Policy file contents (as POLICY_CONFIG would hold); default: the built-in policies. */
   policies?: unknown;
+  /** The worker's Postgres (e.g. one a test stops and starts); default: the shared test database. */
+  databaseUrl?: string;
 }
 
 export function testEnv(): { address: string; databaseUrl: string; bundle: string } {
@@ -61,16 +64,27 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   quietRuntime(opts.sdkLogLevel);
   const env = testEnv();
   const taskQueue = opts.taskQueue ?? `test-${randomUUID()}`;
-  const pool = new pg.Pool({ connectionString: env.databaseUrl, max: 10 });
+  const pool = new pg.Pool({ connectionString: opts.databaseUrl ?? env.databaseUrl, max: 10 });
+  // An idle client whose server went away emits 'error'; unhandled, it would end the test process. The next query reconnects.
+  pool.on('error', () => undefined);
   const log = createLogger({ component: 'test-worker' }, 'error');
   const registry = new AgentRegistry(opts.agents);
   const providers = createModelProviders({ openai: opts.openai, anthropic: opts.anthropic, playbooks: registry.playbooks(), extra: opts.providers ?? [] });
   const nativeConnection = await NativeConnection.connect({ address: env.address });
+  // Batch queries run as the restricted role global-setup.ts created, as on a real worker.
+  const batchQueries = process.env.TEST_BATCH_QUERY_DATABASE_URL ? new BatchQueryReader(process.env.TEST_BATCH_QUERY_DATABASE_URL) : undefined;
   const worker = await createAgentWorker({
     connection: nativeConnection,
     namespace: 'default',
     taskQueue,
-    deps: { db: pool, providers, agents: registry, log, policies: createPolicies(policyConfigFrom(opts.policies ?? DEFAULT_POLICY_FILE, 'test policies'), { pool, providers }) },
+    deps: {
+      db: pool,
+      providers,
+      agents: registry,
+      log,
+      policies: createPolicies(policyConfigFrom(opts.policies ?? DEFAULT_POLICY_FILE, 'test policies'), { pool, providers }),
+      ...(batchQueries ? { batchQueries } : {}),
+    },
     workflowBundlePath: env.bundle,
     maxCachedWorkflows: opts.maxCachedWorkflows,
     maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTaskExecutions,
@@ -91,6 +105,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       await running;
       await nativeConnection.close();
       await connection.close();
+      await batchQueries?.close();
       await pool.end();
     },
   };

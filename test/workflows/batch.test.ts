@@ -12,6 +12,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { ScriptedProvider } from '../../src/models/scripted';
 import type { ModelProvider } from '../../src/models/types';
+import { BATCH_READER_ROLE } from '../../src/batch/query';
 import { loadPage, PAGE_CHAR_BUDGET, stageBatch } from '../../src/batch/store';
 import { BatchClient } from '../../src/client/batch-client';
 import type { BatchProgress, BatchSummary } from '../../src/shared/batch-types';
@@ -150,8 +151,8 @@ describe('sources', () => {
   const jsonl = path.join(dir, 'items.jsonl');
   fs.writeFileSync(jsonl, ['"jsonl alpha"', '{"input": "jsonl beta", "key": "B-1"}', '', '{"input": "jsonl gamma [fail]", "id": 7}'].join('\n'));
 
-  test.each(['worker', 'client'] as const)('a JSONL file read by the %s', async (readBy) => {
-    const { id } = await batches.startBatch({ agent: 'batcher' }, { jsonl, readBy }, { concurrency: 2 });
+  test('a JSONL file, read by the client', async () => {
+    const { id } = await batches.startBatch({ agent: 'batcher' }, { jsonl }, { concurrency: 2 });
     const summary = await batches.result(id);
     expect(summary).toMatchObject({ total: 3, succeeded: 2, failed: 1, pending: 0 });
     const rows = await itemRows(id);
@@ -165,20 +166,27 @@ describe('sources', () => {
     expect(left).toHaveLength(0);
   });
 
-  test('a Postgres query', async () => {
-    const sql = "SELECT 'query item ' || g AS input, 'Q' || g AS key FROM generate_series(1, 6) g ORDER BY g";
-    const { id } = await batches.startBatch({ agent: 'batcher' }, { query: sql }, { concurrency: 3 });
-    const summary = await batches.result(id);
-    expect(summary).toMatchObject({ total: 6, succeeded: 6, failed: 0 });
-    expect((await itemRows(id)).map((r) => r.key)).toEqual(['Q1', 'Q2', 'Q3', 'Q4', 'Q5', 'Q6']);
+  test('a Postgres query on a table granted to the batch-query role', async () => {
+    const table = `batch_test_tickets_${Date.now()}`;
+    await h.pool.query(`CREATE TABLE ${table} AS SELECT 'query item ' || g AS body, 'Q' || g AS ticket FROM generate_series(1, 6) g`);
+    await h.pool.query(`GRANT SELECT ON ${table} TO ${BATCH_READER_ROLE}`);
+    try {
+      const sql = `SELECT body AS input, ticket AS key FROM ${table} ORDER BY ticket`;
+      const { id } = await batches.startBatch({ agent: 'batcher' }, { query: sql }, { concurrency: 3 });
+      const summary = await batches.result(id);
+      expect(summary).toMatchObject({ total: 6, succeeded: 6, failed: 0 });
+      expect((await itemRows(id)).map((r) => r.key)).toEqual(['Q1', 'Q2', 'Q3', 'Q4', 'Q5', 'Q6']);
+    } finally {
+      await h.pool.query(`DROP TABLE ${table}`);
+    }
   });
 
   test('bad inputs fail the batch at once with InvalidBatchInput, and a query cannot write', async () => {
     const bad = path.join(dir, 'bad.jsonl');
     fs.writeFileSync(bad, '"fine"\n{not json\n');
     const cases: Array<[Parameters<BatchClient['startBatch']>[1], RegExp]> = [
-      [{ jsonl: bad, readBy: 'worker' }, /line 2: not valid JSON/],
       [{ query: 'SELECT input FROM no_such_table' }, /the batch query failed: .*no_such_table/],
+      [{ query: 'SELECT input FROM batch_items' }, /the batch query failed: permission denied for table batch_items/],
       [{ query: "DELETE FROM orders WHERE order_id = 'ORD-2001' RETURNING order_id AS input" }, /the batch query failed/],
     ];
     for (const [inputs, message] of cases) {
@@ -283,7 +291,7 @@ test('a page holds at most PAGE_CHAR_BUDGET characters of input, and always at l
   const big = 'x'.repeat(Math.floor(PAGE_CHAR_BUDGET / 3));
   const huge = 'y'.repeat(PAGE_CHAR_BUDGET + 10);
   const items = [big, big, big, big, huge, 'small'].map((input) => ({ input }));
-  await stageBatch(h.pool, id, { target: { kind: 'agent', agent: 'batcher' }, source: { kind: 'jsonl', path: '-' }, tenantId: 'default' }, async function* () {
+  await stageBatch(h.pool, id, { target: { kind: 'agent', agent: 'batcher' }, source: { kind: 'query', sql: '-' }, tenantId: 'default' }, async function* () {
     yield items;
   });
   expect((await loadPage(h.pool, id, 0, 100)).map((i) => i.idx)).toEqual([0, 1, 2]);
