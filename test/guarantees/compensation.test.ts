@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { z } from 'zod';
-import type { ScriptedTurn } from '../../src/models/scripted';
+import type { ScriptedToolCall, ScriptedTurn } from '../../src/models/scripted';
 import { defineTool } from '../../src/tools/define-tool';
 import { AGENT_RUN_WORKFLOW } from '../../src/workflows/definitions';
 import { explode, pay, recordStep, testAgent } from '../fixtures/test-agents';
@@ -93,7 +93,7 @@ test(
         async ({ turns, ending, cancelAfterMs, approveAfterMs, historyEventLimit }) => {
           const task = `saga ${randomUUID()}`;
           const last: ScriptedTurn = ending === 'answer' ? { content: 'done' } : { toolCalls: [{ name: 'explode', arguments: {} }] };
-          scripts.set(task, [...turns.map((toolCalls): ScriptedTurn => ({ toolCalls })), last]);
+          scripts.set(task, [...turns.map((toolCalls): ScriptedTurn => ({ toolCalls: [...toolCalls] as ScriptedToolCall[] })), last]);
           const id = `saga-${randomUUID()}`;
           await h.temporal.workflow.start(AGENT_RUN_WORKFLOW, { taskQueue: h.taskQueue, workflowId: id, args: [{ agent: 'saga', input: task, tenantId: 'saga', historyEventLimit }] });
           const started = Date.now();

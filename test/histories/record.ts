@@ -29,6 +29,8 @@ async function main(): Promise<void> {
     if (task === 'cached') return n === 0 ? { toolCalls: [{ name: 'lookup', arguments: { q: 'opening hours' } }] } : { content: 'looked it up' };
     if (task === 'pause') return { content: 'worth the wait' };
     if (task === 'batch item') return { content: 'handled' };
+    if (task === 'spend') return { toolCalls: [{ name: 'noop', arguments: {} }] };
+    if (task === 'cancel mid-tool') return [{ toolCalls: [{ name: 'record_step', arguments: { label: 'a' } }] }, { toolCalls: [{ name: 'record_step', arguments: { label: 'slow', ms: 1500 } }] }][n];
     return undefined;
   });
   // Priced as gpt-4o, so a run cap of $0.01 stops the first call and the run pauses.
@@ -39,7 +41,12 @@ async function main(): Promise<void> {
     },
   };
   const h = await startHarness({
-    agents: [...exampleAgents, testAgent('tester', 'scripted:test'), testAgent('patient', 'openai:gpt-4o', { budget: { onExceeded: 'pause', runCapUsd: 0.01 } })],
+    agents: [
+      ...exampleAgents,
+      testAgent('tester', 'scripted:test'),
+      testAgent('patient', 'openai:gpt-4o', { budget: { onExceeded: 'pause', runCapUsd: 0.01 } }),
+      testAgent('thrifty', 'openai:gpt-4o', { maxOutputTokens: 1000, maxSteps: 20 }),
+    ],
     providers: [scripted, priced],
   });
   const out = path.resolve(__dirname);
@@ -101,6 +108,13 @@ async function main(): Promise<void> {
       process.stdout.write(`recorded batch-run-continued (${first.events?.length} events)\n`);
     }
 
+    // Cancelled while a compensable call runs: the call finishes, then both calls are undone.
+    const cancelled = await h.agents.start('tester', 'cancel mid-tool', { id: 'history-cancelled-mid-tool' });
+    while (!(await h.agents.state(cancelled.id).catch(() => undefined))?.toolCalls.some((c) => c.step === 2 && c.status === 'running')) await new Promise((r) => setTimeout(r, 50));
+    await h.agents.cancel(cancelled.id);
+    await h.agents.result(cancelled.id).catch(() => undefined);
+    await save('agent-run-cancelled-mid-tool', cancelled.id);
+
     await h.temporal.workflow.execute('housekeeping', { taskQueue: h.taskQueue, workflowId: 'history-housekeeping', args: [{}] });
     await save('housekeeping', 'history-housekeeping');
 
@@ -118,6 +132,14 @@ async function main(): Promise<void> {
     await flows.answerEscalation(triage.id, 'escalate', 'Not yet: we accept cards and PayPal.', 'recorder');
     await flows.result(triage.id);
     await save('flow-run-triage-escalated', triage.id);
+    // A flow budget the ledger holds: the first node's run stops at it, so the second never starts.
+    const budgeted = await flows.startFlow(
+      { name: 'budgeted', budgetUsd: 0.025, nodes: { spend: { type: 'agent', agent: 'thrifty', input: 'spend', next: 'after' }, after: { type: 'agent', agent: 'thrifty', input: 'spend' } } },
+      'spend',
+      { id: 'flow-run-budget-stopped', tenantId: 'history-budget' },
+    );
+    await flows.result(budgeted.id);
+    await save('flow-run-budget-stopped', budgeted.id);
   } finally {
     await h.shutdown();
     await globalTeardown();
