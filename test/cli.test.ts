@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { exampleAgents } from '../src/examples';
 import { startHarness, testEnv, type Harness } from './support/harness';
+import { newOrder } from './support/orders';
 
 const CLI = path.resolve(__dirname, '../dist/src/client/cli.js');
 let h: Harness;
@@ -97,7 +98,8 @@ describe('happy paths', () => {
   });
 
   test('a detached support run pauses for approval; approve from the CLI finishes it', async () => {
-    const started = await cli(['run', 'support', 'Order ORD-1001 arrived broken, please refund it', '--tenant', 'acme', '--detach']);
+    const order = await newOrder(h.pool, { amountCents: 24900 });
+    const started = await cli(['run', 'support', `Order ${order} arrived broken, please refund it`, '--tenant', 'acme', '--detach']);
     expect(started.code).toBe(0);
     const id = /▶ (\S+)/.exec(started.stdout)![1]!;
     let status = '';

@@ -14,7 +14,8 @@ import { startStack, type Stack } from './stack';
 
 type Out = (line: string) => void;
 
-export const DEMO_TASK = 'My espresso machine from order ORD-1001 arrived broken. Please refund it and let me know.';
+export const DEMO_ORDER = 'ORD-1001';
+export const DEMO_TASK = `My espresso machine from order ${DEMO_ORDER} arrived broken. Please refund it and let me know.`;
 
 async function boot(config: Config, out: Out): Promise<Stack> {
   out(config.TEMPORAL_ADDRESS ? `connecting to Temporal at ${config.TEMPORAL_ADDRESS}…` : 'starting Temporal dev server, Postgres and a worker…');
@@ -58,6 +59,9 @@ export async function demoCommand(config: Config, out: Out): Promise<number> {
     describe(stack, config, out);
     const agent = stack.agents.spec('support');
     if (!agent) throw new Error('the demo needs the example "support" agent; unset AGENTS_MODULE');
+    // The demo refunds the example order in full, and refunds never exceed an order: the
+    // refunds of earlier demos on this data directory are reversed first, so it runs again.
+    await stack.db.pool.query("UPDATE refunds SET status = 'reversed', reversed_at = now() WHERE order_id = $1 AND status = 'issued'", [DEMO_ORDER]);
     out('');
     out(`task: ${DEMO_TASK}`);
     const { id } = await client.start('support', DEMO_TASK, { tenantId: 'acme' });

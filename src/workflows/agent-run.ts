@@ -87,8 +87,10 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
   let status: RunStatus = 'running';
   let lastError: string | undefined;
   const policyEvents: StepPolicyEvent[] = carry?.policyEvents ?? [];
+  // Numbered across continue-as-new, so a watcher can follow events past the ones kept.
+  let policySeq = policyEvents.reduce((max, e) => Math.max(max, e.seq ?? 0), 0);
   const note = (e: PolicyEvent): void => {
-    policyEvents.push({ ...e, step });
+    policyEvents.push({ ...e, step, seq: ++policySeq });
     if (policyEvents.length > KEPT_POLICY_EVENTS) policyEvents.splice(0, policyEvents.length - KEPT_POLICY_EVENTS);
   };
   let gate: BudgetGate | undefined;

@@ -11,6 +11,7 @@ import { describeError } from '../../src/client/errors';
 import { FlowClient } from '../../src/client/flow-client';
 import { exampleAgents } from '../../src/examples';
 import { startHarness, testEnv, type Harness } from '../support/harness';
+import { newOrder } from '../support/orders';
 
 let h: Harness;
 let dir: string;
@@ -46,7 +47,8 @@ function specFile(name: string, spec: unknown): string {
 }
 
 test('flow run follows the nodes and prints the answer', async () => {
-  const r = await cli('flow', 'run', 'triage', 'My coffee grinder from order ORD-1002 arrived broken, please refund it.', '--tenant', 'acme');
+  const order = await newOrder(h.pool);
+  const r = await cli('flow', 'run', 'triage', `My coffee grinder from order ${order} arrived broken, please refund it.`, '--tenant', 'acme');
   expect(r.err).toBe('');
   expect(r.code).toBe(0);
   expect(r.out).toMatch(/^▶ flow-acme-[0-9a-f-]{36}\s+flow triage\s+6 nodes$/m);

@@ -7,6 +7,7 @@ import { exampleAgents } from '../../src/examples';
 import { FlowClient } from '../../src/client/flow-client';
 import type { FlowState } from '../../src/shared/flow-types';
 import { startHarness, type Harness } from '../support/harness';
+import { newOrder } from '../support/orders';
 import { historyOf } from '../support/history';
 
 let h: Harness;
@@ -30,7 +31,8 @@ async function waitFor(id: string, ok: (s: FlowState) => boolean): Promise<FlowS
 }
 
 test('triage: a refund request goes router → support agent → quality review', async () => {
-  const { id } = await flows.startFlow('triage', 'My coffee grinder from order ORD-1002 arrived broken, please refund it.', { tenantId: 'acme' });
+  const order = await newOrder(h.pool);
+  const { id } = await flows.startFlow('triage', `My coffee grinder from order ${order} arrived broken, please refund it.`, { tenantId: 'acme' });
   const result = await flows.result(id);
   expect(result.status).toBe('completed');
   expect(statuses(result)).toEqual({ route: 'completed', knowledge: 'not_taken', refund: 'completed', escalate: 'not_taken', review: 'completed', holding: 'not_taken' });
