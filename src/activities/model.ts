@@ -52,6 +52,8 @@ export interface CallModelInput {
   callKey?: string;
   /** 0 for the first try of the call; the workflow starts it again after an outage with 1, 2, … */
   callTry?: number;
+  /** How many handoffs deep this run is (0 or absent for a run started by a client); part of its tool-call ids. */
+  handoffDepth?: number;
 }
 
 /** A provider answer whose cost could not be committed in the activity: the workflow commits it durably (`chargeModelCall`). */
@@ -190,7 +192,7 @@ export function createModelActivities({ agents, policies, log }: Pick<ActivityDe
       const out = guardOutput(response.message.content, guardrails, { ...who, systemPrompt: spec.instructions, ...(schema ? { schema } : {}) });
       events.push(...out.events);
       // The project's ids replace the provider's (see shared/call-ids.ts).
-      const toolCalls = response.message.toolCalls?.map((c, i) => ({ ...c, id: callIdFor(input.step, i) }));
+      const toolCalls = response.message.toolCalls?.map((c, i) => ({ ...c, id: callIdFor(input.step, i, input.handoffDepth) }));
       const message: AssistantMessage = { ...response.message, content: out.content, ...(toolCalls ? { toolCalls } : {}) };
       logPolicyEvents(log, run, events);
       span.setAttributes({

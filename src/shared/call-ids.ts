@@ -4,6 +4,7 @@
  * one later. Every id the run keys anything by — approvals, idempotency keys, the saga —
  * is the project's own: the step and the call's position in the model's answer.
  */
-export function callIdFor(step: number, position: number): string {
-  return `call_${step}_${position}`;
+export function callIdFor(step: number, position: number, handoffDepth = 0): string {
+  // A run that took over a conversation carries the earlier run's calls in it: its own are told apart by depth.
+  return handoffDepth > 0 ? `call_h${handoffDepth}_${step}_${position}` : `call_${step}_${position}`;
 }

@@ -255,6 +255,7 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
               maxTokens: agent.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
               callKey,
               callTry,
+              ...(input.handoff ? { handoffDepth: input.handoff.depth } : {}),
               ...(role ? { role } : {}),
               ...(agent.budget?.runCapUsd !== undefined ? { runCapUsd: agent.budget.runCapUsd } : {}),
               ...(budget.runCapRaisedUsd !== undefined ? { runCapRaisedUsd: budget.runCapRaisedUsd } : {}),

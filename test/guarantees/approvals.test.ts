@@ -20,7 +20,11 @@ let h: Harness;
 const { model, scripts } = scriptedByTask();
 
 beforeAll(async () => {
-  h = await startHarness({ agents: [testAgent('approver', 'scripted:adversary', { maxSteps: 12 })], providers: [model], sdkLogLevel: 'ERROR' });
+  h = await startHarness({
+    agents: [testAgent('approver', 'scripted:adversary', { maxSteps: 12 }), testAgent('front', 'scripted:adversary', { handoffs: ['approver'] })],
+    providers: [model],
+    sdkLogLevel: 'ERROR',
+  });
 });
 afterAll(() => h?.shutdown());
 
@@ -78,6 +82,8 @@ test(
           if (i > 400) throw new Error(`run ${id} did not finish`);
           const s: AgentRunState = await h.agents.state(id);
           if (!['running', 'waiting_approval'].includes(s.status)) break;
+          // A run that waits always says for what.
+          if (s.status === 'waiting_approval') expect(s.pendingApprovals.length).toBeGreaterThan(0);
           for (const p of s.pendingApprovals) {
             if (decided.has(p.callId)) continue;
             decided.add(p.callId);
@@ -170,4 +176,28 @@ test('two calls with one id in one step are two calls: each runs, once', async (
   const { id } = await h.agents.start('approver', task);
   await h.agents.result(id);
   expect((await executed(id)).map((e) => e.args.label).sort()).toEqual(['first', 'second']);
+});
+
+test('after a handoff, the run that took over keys its calls apart from the ones it inherited', async () => {
+  const task = `handoff ${randomUUID()}`;
+  scripts.set(task, [
+    {
+      toolCalls: [
+        { id: 'x', name: 'pay', arguments: { amount: 50, to: 'shop' } },
+        { id: 'x', name: 'transfer_to_approver', arguments: { reason: 'billing question' } },
+      ],
+    },
+    { toolCalls: [{ id: 'x', name: 'pay', arguments: { amount: 60, to: 'shop' } }] },
+    { content: 'done' },
+  ]);
+  const { id } = await h.agents.start('front', task);
+  const result = await h.agents.result(id);
+  expect(result).toMatchObject({ handedOffTo: 'approver', answer: 'done' });
+  expect((await executed(id)).map((e) => e.args.amount)).toEqual([50]);
+  expect((await executed(`${id}/handoff-1`)).map((e) => e.args.amount)).toEqual([60]);
+  // Every tool call in the conversation the second agent sends has an id of its own.
+  const last = model.requests.filter((r) => r.messages.some((m) => m.role === 'user' && m.content === task)).at(-1)!;
+  const ids = last.messages.flatMap((m) => (m.role === 'assistant' ? (m.toolCalls ?? []).map((c) => c.id) : []));
+  expect(ids.length).toBe(3);
+  expect(new Set(ids).size).toBe(ids.length);
 });
