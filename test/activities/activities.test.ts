@@ -74,9 +74,11 @@ test('callModel normalizes, checks tool calls and records a chat span with token
   const input: CallModelInput = { agent: 'unit', model: 'scripted:unit', messages: [{ role: 'user', content: 'hi' }], temperature: 0, step: 1, tenantId };
   const res = (await env.run(activities().callModel, input)) as CallModelResult;
   expect(res.usage).toEqual({ inputTokens: 11, outputTokens: 7 });
+  // The provider's ids (c1, c2) are replaced by the run's own: step 1, positions 0 and 1.
+  expect(res.message.toolCalls?.map((c) => c.id)).toEqual(['call_1_0', 'call_1_1']);
   expect(res.plans).toEqual([
-    expect.objectContaining({ callId: 'c1', status: 'ready', args: { q: 'x' } }),
-    expect.objectContaining({ callId: 'c2', status: 'ready', approval: 'payment of 500 is above 100', argsHash: expect.stringMatching(/^[0-9a-f]{64}$/) }),
+    expect.objectContaining({ callId: 'call_1_0', status: 'ready', args: { q: 'x' } }),
+    expect.objectContaining({ callId: 'call_1_1', status: 'ready', approval: 'payment of 500 is above 100', argsHash: expect.stringMatching(/^[0-9a-f]{64}$/) }),
   ]);
   const span = tracer.spans.find((s) => s.name === 'chat unit')!;
   expect(span.ended).toBe(true);
