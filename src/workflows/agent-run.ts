@@ -194,10 +194,11 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
     }
     rec.status = 'succeeded';
     if (compensable) {
+      // The outcome is known now. Small results travel with the entry; large ones are read back from the effect row.
       const carried = !outcome.truncated && jsonBytes(outcome.result) <= CARRIED_RESULT_BYTES;
-      const done: CompensationEntry = { callId: plan.callId, tool: plan.tool, args: plan.args, result: carried ? outcome.result : undefined, idempotencyKey, ...(carried ? {} : { fromEffectRow: true }) };
-      if (entry) Object.assign(entry, done, carried ? { fromEffectRow: undefined } : {});
-      else saga.push(done);
+      const settled: CompensationEntry = { callId: plan.callId, tool: plan.tool, args: plan.args, result: carried ? outcome.result : undefined, idempotencyKey, ...(carried ? {} : { fromEffectRow: true }) };
+      if (entry) saga.splice(saga.indexOf(entry), 1, settled);
+      else saga.push(settled);
     } else if (toolSpec.effect === 'irreversible') {
       irreversible.push({ callId: plan.callId, tool: plan.tool });
     }
