@@ -94,7 +94,7 @@ export const EXTRACTION_RULES: readonly InjectionRule[] = [
   {
     id: 'indirect.role_tags',
     re: rx(
-      '<\\|im_(?:start|end|sep)\\|>|<\\|(?:system|assistant|user|endoftext|start_header_id|end_header_id|eot_id)\\|>|\\[\\/?INST\\]|<<\\/?SYS>>|<\\/?(?:system|sys)>|\\[(?:SYSTEM|SYS|ADMIN)\\]|^[ \\t]*#{0,3}[ \\t]*system[ \\t]*:',
+      '<\\|im_(?:start|end|sep)\\|>|<\\|(?:system|assistant|user|endoftext|start_header_id|end_header_id|eot_id)\\|>|\\[\\/?INST\\]|<<\\/?SYS>>|<\\/?(?:system|sys)>|\\[(?:SYSTEM|SYS|ADMIN)\\]|^[ \\t]*(?:#{1,3}[ \\t]*)?system[ \\t]*:',
       'gim',
     ),
     score: 0.5,

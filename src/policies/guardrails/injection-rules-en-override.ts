@@ -120,7 +120,7 @@ export const OVERRIDE_RULES: readonly InjectionRule[] = [
   },
   {
     id: 'override.authority_transfer',
-    re: rx("\\b(?:not|no\\s+longer)\\s+in\\s+charge\\b|\\bI\\s*(?:['’]m|\\s+am)\\s+(?:now\\s+)?(?:in\\s+charge|your\\s+(?:new\\s+)?(?:master|owner|operator|developer|admin|creator))\\b|\\bI\\s*(?:['’]m|\\s+am)\\s+(?:the|an?)\\s+(?:developer|admin(?:istrator)?|creator|owner|operator)\\s+(?:of|behind)\\s+(?:this|you)\\b"),
+    re: rx("\\b(?:not|no\\s+longer)\\s+in\\s+charge\\b|\\bI(?:\\s*['’]m|\\s+am)\\s+(?:now\\s+)?(?:in\\s+charge|your\\s+(?:new\\s+)?(?:master|owner|operator|developer|admin|creator))\\b|\\bI(?:\\s*['’]m|\\s+am)\\s+(?:the|an?)\\s+(?:developer|admin(?:istrator)?|creator|owner|operator)\\s+(?:of|behind)\\s+(?:this|you)\\b"),
     score: 0.5,
   },
   { id: 'override.authority_claim', re: rx('\\b(?:system|admin(?:istrator)?|developer|root|god)\\s+override\\b'), score: 0.6 },

@@ -61,7 +61,6 @@ export function createSchemaGuardrail(options: { mode: GuardMode }): Guardrail {
 
 /** Reported per output; past this many issues more detail does not help anyone. */
 const MAX_SCHEMA_FINDINGS = 10;
-const FENCE_RE = /^\s*```[a-zA-Z]*\s*\n([\s\S]*?)\n?```\s*$/;
 const converted = new WeakMap<object, ZodType>();
 
 /**
@@ -73,10 +72,10 @@ export function validateStructuredOutput(text: string, schema: ZodType | JsonSch
   const whole = (rule: string): Finding => ({ type: 'schema', start: 0, end: text.length, rule, score: 1 });
   const zodSchema = toZod(schema);
   if (zodSchema === undefined) return [whole('schema.unusable_schema')];
-  const fenced = FENCE_RE.exec(text);
+  const fenced = fencedBody(text);
   let value: unknown;
   try {
-    value = JSON.parse(fenced === null ? text : fenced[1]!);
+    value = JSON.parse(fenced ?? text);
   } catch {
     return [whole('schema.invalid_json')];
   }
@@ -86,6 +85,24 @@ export function validateStructuredOutput(text: string, schema: ZodType | JsonSch
     const path = issue.path.length === 0 ? '(root)' : issue.path.map(String).join('.');
     return whole(`schema.${issue.code}:${path}`);
   });
+}
+
+/**
+ * The body of a text that is one code fence (```json, a newline, the body, ```), else
+ * undefined. A scan rather than a regex: `^\s*```\w*\s*\n([\s\S]*?)\n?```\s*$` is
+ * quadratic on a long run of newlines, and model output has no size limit.
+ */
+function fencedBody(text: string): string | undefined {
+  const t = text.trim();
+  if (!t.startsWith('```') || !t.endsWith('```')) return undefined;
+  let i = 3;
+  while (i < t.length && /[a-zA-Z]/.test(t[i]!)) i++;
+  // The body starts after the last newline of the blank run that ends the opening line.
+  let start = -1;
+  for (; i < t.length && /\s/.test(t[i]!); i++) if (t[i] === '\n') start = i + 1;
+  const close = t.length - 3;
+  if (start === -1 || close < start) return undefined;
+  return t.slice(start, close > start && t[close - 1] === '\n' ? close - 1 : close);
 }
 
 function isZod(s: unknown): s is ZodType {

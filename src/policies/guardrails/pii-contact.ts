@@ -48,7 +48,7 @@ const UK_RE = /(?<![\w+])0(?:7\d{3}[ -]?\d{6}|[1-9]\d{1,3}([ -])\d{3,4}\1\d{4})(
 /** Chinese landlines: area code 0xx or 0xxx, a dash, seven or eight digits. */
 const CN_LANDLINE_RE = /(?<![\w+-])0\d{2,3}-\d{7,8}(?![\w-])/g;
 /** A bare number right after one of these words is an order or tracking id, not a phone. */
-const ID_CONTEXT = /(?:订单|单号|编号|运单|快递|发票|order|tracking|invoice|ref(?:erence)?|sku|id|no\.?|#)\s*[:：#]?\s*$/i;
+const ID_CONTEXT = /(?:订单|单号|编号|运单|快递|发票|order|tracking|invoice|ref(?:erence)?|sku|id|no\.?|#)\s*(?:[:：#]\s*)?$/i;
 
 /** Appends phone numbers to `out`; bare numbers after words like "order" or 订单号 are skipped. */
 export function detectPhones(text: string, out: Finding[]): void {
@@ -103,7 +103,7 @@ function push(out: Finding[], from: number, rule: string, index: number, length:
 
 const IPV4_RE = /(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\w|\.\d)/g;
 /** Versions and spec section numbers also come in four dotted parts. */
-const VERSION_CONTEXT = /(?:version|ver\.?|v|build|release|section|sections|chapter|clause|§|版本|版本号|章节)\s*[:：[(]?\s*$/i;
+const VERSION_CONTEXT = /(?:version|ver\.?|v|build|release|section|sections|chapter|clause|§|版本|版本号|章节)\s*(?:[:：[(]\s*)?$/i;
 
 /** Appends IPv4 addresses except loopback, netmasks and version-like numbers. */
 export function detectIpv4(text: string, out: Finding[]): void {

@@ -105,7 +105,7 @@ export function detectIbans(text: string, out: Finding[]): void {
 /** Dashed SSNs stand on their own; spaced or bare nine digits only next to a word that says SSN. */
 const SSN_DASHED = /(?<![\w-])(\d{3})-(\d{2})-(\d{4})(?![\w-])/g;
 const SSN_LOOSE = /(?<![\w-])(\d{3}) ?(\d{2}) ?(\d{4})(?![\w-])/g;
-const SSN_CONTEXT = /(?:ssn|social(?:\s+security)?(?:\s+(?:number|no\.?|#))?|社会安全号)\s*(?:is|:|：|#)?\s*$/i;
+const SSN_CONTEXT = /(?:ssn|social(?:\s+security)?(?:\s+(?:number|no\.?|#))?|社会安全号)\s*(?:(?:is|:|：|#)\s*)?$/i;
 
 /** Appends US SSNs that pass the area/group/serial rules. */
 export function detectSsns(text: string, out: Finding[]): void {

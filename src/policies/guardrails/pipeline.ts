@@ -84,14 +84,19 @@ export function runGuardrails(
   const decisions: GuardrailDecision[] = [];
   const findings: Finding[] = [];
   let action: GuardAction = 'allow';
+  let scanned = text;
   for (const stage of compileGuardrails(config)) {
     if (!stage.directions.includes(direction)) continue;
-    const result = stage.guardrail.check(text, context);
+    const result = stage.guardrail.check(scanned, context);
     decisions.push({ guardrail: stage.guardrail.name, action: result.action, findings: result.findings });
     for (const f of result.findings) findings.push(f);
     action = mostSevere(action, result.action);
-    // Scanning a text that is already refused for its size is wasted work, and slow.
-    if (stage.guardrail.name === 'size' && result.action === 'block') break;
+    if (stage.guardrail.name === 'size') {
+      // Scanning a text that is already refused for its size is wasted work, and slow.
+      if (result.action === 'block') break;
+      // A redacted tail is cut off: the checks after this one only see what is kept.
+      if (result.action === 'redact') scanned = text.slice(0, result.findings[0]?.start ?? text.length);
+    }
   }
   const toRedact: Finding[] = [];
   for (const d of decisions) if (d.action === 'redact') for (const f of d.findings) toRedact.push(f);

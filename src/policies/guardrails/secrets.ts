@@ -29,7 +29,11 @@ const PREFIXED_KEY_RE = new RegExp(
   'g',
 );
 
-const JWT_RE = /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g;
+/**
+ * A token starts where a run of base64url characters starts: with a bare `\b`, every
+ * "-eyJ" inside one long run would start a match that scans to the run's end again.
+ */
+const JWT_RE = /(?<![\w-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g;
 const PEM_BEGIN_RE = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/g;
 const PEM_END_RE = /-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/g;
 
@@ -87,7 +91,7 @@ function detectPem(text: string, out: Finding[], from: number): void {
  * random-looking things that are public (UUIDs, dotted identifiers from code).
  */
 function looksSecret(token: string, password: boolean): boolean {
-  const t = token.replace(/[.,;!]+$/, '');
+  const t = trimTrailingPunctuation(token);
   if (t.length < (password ? 6 : 16)) return false;
   if (UUID_RE.test(t)) return false;
   let lower = 0;
@@ -108,6 +112,13 @@ function looksSecret(token: string, password: boolean): boolean {
   // process.env.API_TOKEN and similar are identifiers, not values.
   if (/^[A-Za-z_]+(?:\.[A-Za-z_]+)+$/.test(t)) return false;
   return shannonEntropy(t) >= 3.2;
+}
+
+/** Drops the sentence punctuation a token picked up (`key: abc123.`); a loop, since `/[.,;!]+$/` rescans every run. */
+function trimTrailingPunctuation(token: string): string {
+  let end = token.length;
+  while (end > 0 && '.,;!'.includes(token[end - 1]!)) end--;
+  return token.slice(0, end);
 }
 
 function pushNew(out: Finding[], from: number, type: string, rule: string, s: number, e: number, score: number): void {
