@@ -11,7 +11,7 @@ import { policyMetrics, withSpan } from '../infra/telemetry';
 import { costOf } from '../models/pricing';
 import { parseModelRef, type ModelRequest, type ModelResponse } from '../models/types';
 import { asOutage } from '../infra/outage';
-import { BudgetExceededError, estimateChainCost, type BudgetCall } from '../policies/budget';
+import { BudgetExceededError, estimateChainCost, type BudgetCall, type Reservation } from '../policies/budget';
 import { cachePolicyFor } from '../policies/cache';
 import { checkToolCall } from '../policies/guardrails';
 import type { RoutePlan } from '../policies/router';
@@ -152,10 +152,11 @@ export function createModelActivities({ agents, policies, log }: Pick<ActivityDe
           ...(input.flowBudget ? { flowBudget: input.flowBudget } : {}),
         };
         const plan = await routeOf(input, request, call, spec.fallbackModels, events);
+        let held: Reservation;
         try {
           // 4. Budget: reserve the worst case of the chain (the input's upper bound plus
           //    maxTokens of output at the chain's dearest model), once per attempt.
-          const held = await policies.budget.reserve(call, estimateChainCost(plan.chain, request));
+          held = await policies.budget.reserve(call, estimateChainCost(plan.chain, request));
           if (held.duplicate && held.status !== 'reserved') {
             // This attempt's key was settled before: never call the provider on a key the ledger will not charge.
             throw new Error(`budget reservation ${call.activityId}#${call.attempt} is already ${held.status}`);
@@ -175,6 +176,10 @@ export function createModelActivities({ agents, policies, log }: Pick<ActivityDe
         //    durably; only a charged response is stored in the cache (a later attempt served
         //    from the cache must never skip an uncharged call).
         costUsd = costOf(response.model, response.usage).usd;
+        if (held.heldUsd > 0 && costUsd > held.heldUsd + 1e-9) {
+          // Only a provider that ignores the output bound (or a tokenizer the estimate does not cover) gets here: say so, the limits are at stake.
+          events.push({ kind: 'budget_alert', detail: `the call cost $${costUsd.toFixed(6)}, more than the $${held.heldUsd.toFixed(6)} held for it` });
+        }
         const spend = { usd: costUsd, tokens: response.usage.inputTokens + response.usage.outputTokens };
         try {
           const committed = await commitAnswered(() => policies.budget.commit(call, spend), log);

@@ -29,14 +29,22 @@ const priced: ModelProvider = {
   },
 };
 
+/** A server that ignores the output bound it is sent: 20,000 output tokens whatever the request says. */
+const unbounded: ModelProvider = {
+  name: 'anthropic',
+  async complete(req, opts) {
+    return { ...(await scripted.complete(req, opts)), usage: { inputTokens: 50, outputTokens: 20_000 }, model: 'anthropic:claude-3-5-haiku' };
+  },
+};
+
 const run = randomUUID().slice(0, 8);
 const DAILY = { tenant: `daily-${run}`, usd: 0.2 };
 
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness({
-    agents: [testAgent('spender', 'openai:gpt-4o', { maxSteps: 60, maxOutputTokens: 1000 })],
-    providers: [scripted, priced],
+    agents: [testAgent('spender', 'openai:gpt-4o', { maxSteps: 60, maxOutputTokens: 1000 }), testAgent('overrun', 'anthropic:claude-3-5-haiku', { maxOutputTokens: 1000 })],
+    providers: [scripted, priced, unbounded],
     sdkLogLevel: 'ERROR',
     policies: { budget: { tenants: { [DAILY.tenant]: { dailyUsd: DAILY.usd } } } },
   });
@@ -132,4 +140,16 @@ test('the output bound is sent to the provider, and the hold covers it', async (
   // The hold is the worst case: at least the output bound at the model's price.
   expect(Number(rows[0]!.reserved_usd)).toBeGreaterThanOrEqual(costOf('openai:gpt-4o', { inputTokens: 0, outputTokens: 1000 }).usd);
   expect(Number(rows[0]!.reserved_usd)).toBeGreaterThanOrEqual(Number(rows[0]!.actual_usd));
+});
+
+test('a provider that ignores the output bound is charged what it cost, and the run says the hold was exceeded', async () => {
+  const task = `overrun ${randomUUID()}`;
+  script(task, 0);
+  const id = `budget-${randomUUID()}`;
+  await h.temporal.workflow.start(AGENT_RUN_WORKFLOW, { taskQueue: h.taskQueue, workflowId: id, args: [{ agent: 'overrun', input: task, tenantId: `overrun-${run}` }] });
+  const result = await h.agents.result(id);
+  expect(result.costUsd).toBeCloseTo(costOf('anthropic:claude-3-5-haiku', { inputTokens: 50, outputTokens: 20_000 }).usd, 9);
+  const { rows } = await h.pool.query<{ actual_usd: string }>('SELECT actual_usd FROM budget_reservations WHERE workflow_id = $1', [id]);
+  expect(Number(rows[0]!.actual_usd)).toBeCloseTo(result.costUsd, 9);
+  expect((await h.agents.state(id)).policyEvents).toContainEqual(expect.objectContaining({ kind: 'budget_alert', detail: expect.stringMatching(/more than the \$[\d.]+ held for it/) }));
 });
