@@ -11,7 +11,8 @@ import { ConfigError } from '../infra/config';
 import type { ModelProviders } from '../models/registry';
 import type { ModelResponse } from '../models/types';
 import { BudgetLedger, parseBudgetConfig, PolicyConfigError, type BudgetConfig } from './budget';
-import { parseCacheConfig, ResponseCache, type CacheConfig } from './cache';
+import { RESERVED_KEY_MESSAGE, reservedKeyPaths } from './budget/config';
+import { LruMap, parseCacheConfig, ResponseCache, type CacheConfig } from './cache';
 import { GuardrailConfigError, parseGuardrailConfig, resolveGuardrailConfig, type GuardrailConfig, type GuardrailConfigInput } from './guardrails';
 import { checkRouterProviders, ModelRouter, parseRouterConfig, type RouterConfig } from './router';
 
@@ -35,26 +36,55 @@ export class PolicyConfigFileError extends ConfigError {}
  */
 export const DEFAULT_POLICY_FILE: PolicyFile = { budget: { defaultRunCapUsd: 5 } };
 
-/** Guardrail settings per agent and tenant, merged once and cached (compiled checks are cached per object). */
+/** Options of {@link GuardrailSettings}. */
+export interface GuardrailSettingsOptions {
+  /** Resolved configurations kept at most (default 1,000); the least recently used one goes first. */
+  maxResolved?: number;
+}
+
+/** Default of {@link GuardrailSettingsOptions.maxResolved}. */
+export const DEFAULT_MAX_RESOLVED_GUARDRAILS = 1_000;
+
+/**
+ * Guardrail settings per agent and tenant, merged once and cached (compiled checks are
+ * cached per object). Agents and tenants without settings of their own share one object,
+ * so a thousand tenants on the defaults compile their checks once; the cache is an LRU,
+ * so tenant ids never seen in the configuration cannot grow it without limit.
+ */
 export class GuardrailSettings {
-  private readonly resolved = new Map<string, GuardrailConfig>();
+  private readonly agents: ReadonlyMap<string, GuardrailConfigInput>;
+  private readonly tenants: ReadonlyMap<string, GuardrailConfigInput>;
+  private readonly resolved: LruMap<GuardrailConfig>;
+
   constructor(
     private readonly base: GuardrailConfigInput,
-    private readonly agents: Record<string, GuardrailConfigInput>,
-    private readonly tenants: Record<string, GuardrailConfigInput>,
+    agents: Record<string, GuardrailConfigInput>,
+    tenants: Record<string, GuardrailConfigInput>,
+    options: GuardrailSettingsOptions = {},
   ) {
+    // Maps, not the records: a tenant named `constructor` must not find `Object` there.
+    this.agents = new Map(Object.entries(agents));
+    this.tenants = new Map(Object.entries(tenants));
+    this.resolved = new LruMap(options.maxResolved ?? DEFAULT_MAX_RESOLVED_GUARDRAILS);
     // Resolve every layer now so a bad one fails at start-up, naming where it is.
     parseGuardrailConfig(base, 'guardrails.base');
-    for (const [a, c] of Object.entries(agents)) parseGuardrailConfig(c, `guardrails.agents.${a}`);
-    for (const [t, c] of Object.entries(tenants)) parseGuardrailConfig(c, `guardrails.tenants.${t}`);
+    for (const [a, c] of this.agents) parseGuardrailConfig(c, `guardrails.agents.${a}`);
+    for (const [t, c] of this.tenants) parseGuardrailConfig(c, `guardrails.tenants.${t}`);
+  }
+
+  /** Resolved configurations currently cached. */
+  get size(): number {
+    return this.resolved.size;
   }
 
   for(agent: string, tenantId: string): GuardrailConfig {
-    const key = `${agent}\u0000${tenantId}`;
+    const agentOverrides = this.agents.get(agent);
+    const tenantOverrides = this.tenants.get(tenantId);
+    const key = JSON.stringify([agentOverrides === undefined ? null : agent, tenantOverrides === undefined ? null : tenantId]);
     let cfg = this.resolved.get(key);
     if (!cfg) {
-      cfg = resolveGuardrailConfig(this.base, this.agents[agent], this.tenants[tenantId]);
-      this.resolved.set(key, cfg);
+      cfg = resolveGuardrailConfig(this.base, agentOverrides, tenantOverrides);
+      this.resolved.set(key, cfg, Infinity);
     }
     return cfg;
   }
@@ -97,6 +127,8 @@ export function loadPolicyConfig(path: string | undefined, providers?: string[])
 
 /** Validates a policy file's contents; every error names `where` and the field. */
 export function policyConfigFrom(raw: unknown, where: string, providers?: string[]): PolicyConfig {
+  const reserved = reservedKeyPaths(raw);
+  if (reserved.length > 0) throw new PolicyConfigFileError(`${where}: ${reserved[0]}: ${RESERVED_KEY_MESSAGE}`);
   const parsed = PolicyFileSchema.safeParse(raw);
   if (!parsed.success) {
     const i = parsed.error.issues[0]!;

@@ -21,6 +21,8 @@ export class PolicyConfigError extends ConfigError {
  * Shared by the budget, cache and router configs so all three report errors alike.
  */
 export function parsePolicyConfig<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+  const reserved = reservedKeyPaths(input);
+  if (reserved.length > 0) throw new PolicyConfigError(what, reserved, reserved.map((f) => `${f}: ${RESERVED_KEY_MESSAGE}`));
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
   const fields: string[] = [];
@@ -35,6 +37,23 @@ export function parsePolicyConfig<S extends z.ZodType>(schema: S, input: unknown
     }
   }
   throw new PolicyConfigError(what, fields, details);
+}
+
+export const RESERVED_KEY_MESSAGE = '"__proto__" cannot name a tenant, agent, role or anything else here';
+
+/**
+ * Paths of the `__proto__` keys in `value` (JSON.parse makes them own keys). A parsed
+ * record would silently lose them, and with them a limit someone configured: refuse them.
+ */
+export function reservedKeyPaths(value: unknown, path: readonly PropertyKey[] = []): string[] {
+  if (typeof value !== 'object' || value === null) return [];
+  const out: string[] = [];
+  for (const [key, child] of Object.entries(value)) {
+    const at = [...path, Array.isArray(value) ? Number(key) : key];
+    if (key === '__proto__') out.push(formatPath(at));
+    else out.push(...reservedKeyPaths(child, at));
+  }
+  return out;
 }
 
 function formatPath(path: readonly PropertyKey[]): string {

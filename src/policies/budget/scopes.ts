@@ -60,8 +60,8 @@ export function periodsOf(ms: number): { day: string; month: string } {
 /** The counters a call made at `nowMs` is charged to, in a stable order, with their limits. */
 export function countersFor(config: BudgetConfig, ctx: SpendContext, nowMs: number): CounterSpec[] {
   const { day, month } = periodsOf(nowMs);
-  const tenant = config.tenants[ctx.tenantId];
-  const agent = ctx.agent === undefined ? undefined : tenant?.agents?.[ctx.agent];
+  const tenant = own(config.tenants, ctx.tenantId);
+  const agent = ctx.agent === undefined ? undefined : own(tenant?.agents, ctx.agent);
   const specs: CounterSpec[] = [
     { scope: { tenantId: ctx.tenantId, kind: 'tenant', subject: '', period: day }, limits: dailyOf(tenant) },
     { scope: { tenantId: ctx.tenantId, kind: 'tenant', subject: '', period: month }, limits: monthlyOf(tenant) },
@@ -87,10 +87,10 @@ export function countersFor(config: BudgetConfig, ctx: SpendContext, nowMs: numb
  * the counter's kind and period kind, not by today's period.
  */
 export function limitsOf(config: BudgetConfig, ctx: SpendContext, scope: BudgetScope): CounterLimits {
-  const tenant = config.tenants[scope.tenantId];
+  const tenant = own(config.tenants, scope.tenantId);
   if (scope.kind === 'flow') return ctx.flowBudget?.flowId === scope.subject ? { usd: ctx.flowBudget.usd } : {};
-  if (scope.kind === 'run') return runLimits(config, tenant, ctx.agent === undefined ? undefined : tenant?.agents?.[ctx.agent], ctx);
-  const limits = scope.kind === 'tenant' ? tenant : tenant?.agents?.[scope.subject];
+  if (scope.kind === 'run') return runLimits(config, tenant, ctx.agent === undefined ? undefined : own(tenant?.agents, ctx.agent), ctx);
+  const limits = scope.kind === 'tenant' ? tenant : own(tenant?.agents, scope.subject);
   return scope.period.startsWith('day:') ? dailyOf(limits) : monthlyOf(limits);
 }
 
@@ -105,6 +105,11 @@ export function describeScope(scope: BudgetScope): string {
   if (scope.kind === 'agent') return `agent "${scope.tenantId}/${scope.subject}" ${scope.period}`;
   if (scope.kind === 'flow') return `flow "${scope.subject}"`;
   return `run "${scope.subject}"`;
+}
+
+/** `record[key]` when the record has that key itself: a tenant or agent named `constructor` is not `Object`. */
+function own<V>(record: Record<string, V> | undefined, key: string): V | undefined {
+  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
 function dailyOf(limits: BudgetLimits | undefined): CounterLimits {

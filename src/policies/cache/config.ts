@@ -58,8 +58,9 @@ export interface CachePolicy {
 
 /** Combines global, tenant and agent settings: any `enabled: false` wins, the shortest TTL wins, the most specific opt-in wins. */
 export function cachePolicyFor(config: CacheConfig, who: { tenantId: string; agent?: string }): CachePolicy {
-  const tenant = config.tenants[who.tenantId];
-  const agent = who.agent === undefined ? undefined : config.agents[who.agent];
+  // Own keys only: a tenant or agent named `constructor` has no settings of its own, not `Object`'s.
+  const tenant = Object.hasOwn(config.tenants, who.tenantId) ? config.tenants[who.tenantId] : undefined;
+  const agent = who.agent !== undefined && Object.hasOwn(config.agents, who.agent) ? config.agents[who.agent] : undefined;
   const ttls = [config.l2TtlSeconds, tenant?.ttlSeconds, agent?.ttlSeconds].filter((t): t is number => t !== undefined);
   return {
     enabled: config.enabled && tenant?.enabled !== false && agent?.enabled !== false,

@@ -110,12 +110,12 @@ export class GuardrailConfigError extends Error {
 
 /** Validates and fills in defaults. `source` says which layer was wrong when several are merged. */
 export function parseGuardrailConfig(input: unknown, source?: string): GuardrailConfig {
-  const result = GuardrailConfigSchema.safeParse(input ?? {});
-  if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => ({
-    path: ['guardrails', ...i.path.map(String)].join('.'),
-    message: i.message,
-  }));
+  const reserved = reservedKeys(input ?? {}, ['guardrails']);
+  const result = reserved.length > 0 ? undefined : GuardrailConfigSchema.safeParse(input ?? {});
+  if (result?.success) return result.data;
+  const issues = result
+    ? result.error.issues.map((i) => ({ path: ['guardrails', ...i.path.map(String)].join('.'), message: i.message }))
+    : reserved.map((path) => ({ path, message: '"__proto__" cannot name an agent, a role or anything else here' }));
   const where = source === undefined ? '' : ` (in ${source})`;
   throw new GuardrailConfigError(issues.map((i) => `${i.path}: ${i.message}${where}`).join('; '), issues);
 }
@@ -140,6 +140,17 @@ export function resolveGuardrailConfig(
   return parseGuardrailConfig(merged);
 }
 
+/** Paths of `__proto__` keys (JSON.parse makes them own keys), which a parsed record would silently drop. */
+function reservedKeys(value: unknown, path: string[]): string[] {
+  if (typeof value !== 'object' || value === null) return [];
+  const out: string[] = [];
+  for (const [key, child] of Object.entries(value)) {
+    if (key === '__proto__') out.push([...path, key].join('.'));
+    else out.push(...reservedKeys(child, [...path, key]));
+  }
+  return out;
+}
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -149,9 +160,10 @@ function deepMerge(a: unknown, b: unknown): unknown {
   if (!isPlainObject(a) || !isPlainObject(b)) return b;
   const out: Record<string, unknown> = { ...a };
   for (const [k, v] of Object.entries(b)) {
-    // Config may come from JSON.parse, which creates "__proto__" as an own key.
-    if (k === '__proto__' || k === 'constructor' || k === 'prototype') continue;
-    out[k] = deepMerge(a[k], v);
+    // Config may come from JSON.parse, which creates "__proto__" as an own key (parsing refuses it).
+    // Other names are plain keys: a role may be called "constructor".
+    if (k === '__proto__') continue;
+    out[k] = deepMerge(Object.hasOwn(a, k) ? a[k] : undefined, v);
   }
   return out;
 }

@@ -21,13 +21,13 @@ export interface ToolAccessContext {
 /** Allows or blocks one tool call; findings say which list or rule refused it. */
 export function checkToolCall(call: ToolCallRequest, config: ToolAccessConfig, ctx: ToolAccessContext = {}): CheckResult {
   const findings: Finding[] = [];
-  const agentList = ctx.agent === undefined ? undefined : config.byAgent[ctx.agent];
+  const agentList = ctx.agent === undefined ? undefined : own(config.byAgent, ctx.agent);
   if (agentList !== undefined && !listed(agentList, call.tool)) {
     findings.push(refusal('tool_not_allowed', `agent:${ctx.agent}`));
   }
   if (Object.keys(config.byRole).length > 0) {
     // Once roles are configured, a caller with no role or an unknown one gets nothing.
-    const roleList = ctx.role === undefined ? undefined : config.byRole[ctx.role];
+    const roleList = ctx.role === undefined ? undefined : own(config.byRole, ctx.role);
     if (roleList === undefined || !listed(roleList, call.tool)) {
       findings.push(refusal('tool_not_allowed', `role:${ctx.role ?? '(none)'}`));
     }
@@ -39,6 +39,11 @@ export function checkToolCall(call: ToolCallRequest, config: ToolAccessConfig, c
     if (problem !== undefined) findings.push(refusal('tool_argument', `${rule.tool}.${rule.field}:${problem}`));
   }
   return { action: findings.length > 0 ? 'block' : 'allow', findings };
+}
+
+/** `record[key]` when the record has that key itself: a role named `constructor` is not `Object`. */
+function own<V>(record: Record<string, V>, key: string): V | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
 function refusal(type: string, rule: string): Finding {

@@ -9,7 +9,7 @@ export { scoreComplexity, selectTier } from './complexity';
 export type { TierChoice } from './complexity';
 export { BreakerConfigSchema, BucketSchema, ComplexitySchema, parseRouterConfig, RouterConfigSchema, RouterProfileSchema, TierSchema } from './config';
 export type { ComplexityOptions, RouterConfig, RouterConfigInput, RouterProfile, Tier } from './config';
-export { RateLimiter, TokenBucket } from './rate-limit';
+export { DEFAULT_MAX_TENANT_BUCKETS, RateLimiter, TokenBucket } from './rate-limit';
 export type { BucketOptions, RateLimiterOptions, Take } from './rate-limit';
 export { checkRouterProviders, ModelRouter, NoModelAvailableError, TENANT_RATE_LIMITED, TenantRateLimitedError } from './router';
 export type { ModelRouterOptions, RoutableRequest, RouteAttempt, RoutedResponse, RouteContext, RoutePlan } from './router';

@@ -1,7 +1,10 @@
 /**
  * Token-bucket rate limits per tenant and per provider, in worker memory. Each worker
  * enforces its own share: with N workers, configure each bucket at 1/N of the global rate.
+ * Tenant buckets are kept in a bounded LRU, so a stream of new tenant ids cannot grow
+ * the worker's memory without limit.
  */
+import { LruMap } from '../cache/lru';
 import { type Clock, systemClock } from './clock';
 
 /** A bucket: up to `capacity` calls in a burst, refilled at `refillPerSecond`. */
@@ -54,33 +57,61 @@ export interface RateLimiterOptions {
   provider?: BucketOptions;
   tenants?: Record<string, BucketOptions>;
   providers?: Record<string, BucketOptions>;
+  /**
+   * Tenant buckets kept at most (default 10,000); the least recently used one goes first.
+   * A bucket left alone refills to full, so forgetting an idle tenant's changes nothing
+   * once it has been idle for `capacity / refillPerSecond` seconds.
+   */
+  maxTenantBuckets?: number;
   clock?: Clock;
 }
 
+/** Default of {@link RateLimiterOptions.maxTenantBuckets}. */
+export const DEFAULT_MAX_TENANT_BUCKETS = 10_000;
+
 export class RateLimiter {
-  private readonly buckets = new Map<string, TokenBucket | null>();
+  /** Tenant ids come from callers: their buckets are bounded. */
+  private readonly tenantBuckets: LruMap<TokenBucket>;
+  /** Providers are the few this worker was configured with. */
+  private readonly providerBuckets = new Map<string, TokenBucket>();
   private readonly clock: Clock;
 
   constructor(private readonly options: RateLimiterOptions = {}) {
     this.clock = options.clock ?? systemClock;
+    this.tenantBuckets = new LruMap(options.maxTenantBuckets ?? DEFAULT_MAX_TENANT_BUCKETS);
+  }
+
+  /** Tenant buckets currently kept. */
+  get tenantBucketCount(): number {
+    return this.tenantBuckets.size;
   }
 
   /** Takes `n` from the tenant's bucket. */
   tryTenant(tenantId: string, n = 1): Take {
-    return this.take(`tenant:${tenantId}`, this.options.tenants?.[tenantId] ?? this.options.tenant, n);
+    const options = own(this.options.tenants, tenantId) ?? this.options.tenant;
+    if (!options) return { ok: true };
+    let bucket = this.tenantBuckets.get(tenantId);
+    if (bucket === undefined) {
+      bucket = new TokenBucket(options, this.clock);
+      this.tenantBuckets.set(tenantId, bucket, Infinity);
+    }
+    return bucket.tryTake(n);
   }
 
   /** Takes `n` from the provider's bucket. */
   tryProvider(provider: string, n = 1): Take {
-    return this.take(`provider:${provider}`, this.options.providers?.[provider] ?? this.options.provider, n);
-  }
-
-  private take(key: string, options: BucketOptions | undefined, n: number): Take {
-    let bucket = this.buckets.get(key);
+    const options = own(this.options.providers, provider) ?? this.options.provider;
+    if (!options) return { ok: true };
+    let bucket = this.providerBuckets.get(provider);
     if (bucket === undefined) {
-      bucket = options ? new TokenBucket(options, this.clock) : null;
-      this.buckets.set(key, bucket);
+      bucket = new TokenBucket(options, this.clock);
+      this.providerBuckets.set(provider, bucket);
     }
-    return bucket ? bucket.tryTake(n) : { ok: true };
+    return bucket.tryTake(n);
   }
+}
+
+/** `record[key]` when the record has that key itself: a tenant named `constructor` is not `Object`. */
+function own<V>(record: Record<string, V> | undefined, key: string): V | undefined {
+  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
 }

@@ -241,7 +241,8 @@ export class ModelRouter {
   }
 
   private profile(agent: string | undefined): RouterProfile {
-    return (agent === undefined ? undefined : this.config.agents[agent]) ?? this.config.default;
+    // Own keys only: an agent named `constructor` has no profile of its own, not `Object`'s.
+    return agent !== undefined && Object.hasOwn(this.config.agents, agent) ? this.config.agents[agent]! : this.config.default;
   }
 }
 
