@@ -20,6 +20,9 @@ export interface GuardrailBenchOptions {
 
 export const DEFAULT_GUARDRAIL_BENCH: GuardrailBenchOptions = { repetitions: 5, checksPerRepetition: 4000 };
 
+/** A check of 1 KB must fit a model step's budget for guardrails: p50 at most 3 ms, on each direction. */
+export const GUARDRAIL_TARGETS = { latencyP50Ms: 3 };
+
 export interface GuardrailBenchResult {
   /** Checks per second of one thread running checks back to back (median over repetitions). */
   checks_per_s: number;
@@ -133,9 +136,9 @@ export function guardrailThroughput(o: GuardrailBenchOptions = DEFAULT_GUARDRAIL
 export function guardrailRows(r: GuardrailBenchResult): Row[] {
   const section = 'guardrails (1 KB, defaults)';
   return [
-    { section, metric: 'latency per check', ...r.latency_ms, unit: 'ms' },
-    { section, metric: 'latency per check, input', ...r.latency_by_direction_ms.input, unit: 'ms' },
-    { section, metric: 'latency per check, output', ...r.latency_by_direction_ms.output, unit: 'ms' },
+    { section, metric: 'latency per check', ...r.latency_ms, unit: 'ms', target: `p50 ≤ ${GUARDRAIL_TARGETS.latencyP50Ms} ms` },
+    { section, metric: 'latency per check, input', ...r.latency_by_direction_ms.input, unit: 'ms', target: `p50 ≤ ${GUARDRAIL_TARGETS.latencyP50Ms} ms` },
+    { section, metric: 'latency per check, output', ...r.latency_by_direction_ms.output, unit: 'ms', target: `p50 ≤ ${GUARDRAIL_TARGETS.latencyP50Ms} ms` },
     { section, metric: 'checks_per_s (one thread)', value: r.checks_per_s, unit: 'checks/s' },
   ];
 }

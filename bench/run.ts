@@ -19,7 +19,7 @@ import { batchRows, batchThroughput, type BatchBenchOptions, type BatchBenchResu
 import { budgetLatency, budgetRows, DEFAULT_BUDGET_BENCH, type BudgetBenchOptions, type BudgetBenchResult } from './budget';
 import { CACHE_TARGETS, cacheLatency, cacheRows, DEFAULT_CACHE_BENCH, type CacheBenchOptions, type CacheBenchResult } from './cache';
 import { shutdownAll, startBenchEnv, type BenchEnv, type BenchEnvOptions } from './env';
-import { DEFAULT_GUARDRAIL_BENCH, guardrailRows, guardrailThroughput, type GuardrailBenchOptions, type GuardrailBenchResult } from './guardrails';
+import { DEFAULT_GUARDRAIL_BENCH, GUARDRAIL_TARGETS, guardrailRows, guardrailThroughput, type GuardrailBenchOptions, type GuardrailBenchResult } from './guardrails';
 import { POLICY_OVERHEAD_TARGET_MS, policyOverhead, policyRows, type PolicyOverheadOptions, type PolicyOverheadResult } from './policy-overhead';
 import { machine, printTable, writeResults, type Row } from './report';
 
@@ -177,6 +177,7 @@ async function main(): Promise<void> {
     targets: {
       step_overhead_ms: { p50: TARGETS.overheadP50, p99: TARGETS.overheadP99 },
       steps_per_s: TARGETS.stepsPerS,
+      guardrails: { latency_p50_ms: GUARDRAIL_TARGETS.latencyP50Ms },
       cache: { l1_hit_ms: CACHE_TARGETS.l1HitMs, l2_hit_p50_ms: CACHE_TARGETS.l2HitP50Ms },
       policies: { added_p50_ms: POLICY_OVERHEAD_TARGET_MS },
     },

@@ -239,30 +239,17 @@ describe('cache config', () => {
   });
 });
 
-describe('cache latency', () => {
-  it('hits L1 in well under 0.05 ms and L2 within 2 ms (p50)', async () => {
+describe('cache hits', () => {
+  // How fast they are is measured by `npm run bench` (bench/cache.ts, against its targets), not here.
+  it('serves a hit from L1, and from L2 once L1 has lost it', async () => {
     const t = tenant();
     const cache = new ResponseCache<ModelResponse>({ pool });
     const key = cache.key(request(), t) as string;
     await cache.set(t, key, response);
-    for (let i = 0; i < 1000; i++) await cache.get(t, key);
-    const n = 20_000;
-    const start = performance.now();
-    for (let i = 0; i < n; i++) await cache.get(t, key);
-    const l1Ms = (performance.now() - start) / n;
-
-    const l2: number[] = [];
-    for (let i = 0; i < 200; i++) {
-      cache.clearL1();
-      const s = performance.now();
-      const hit = await cache.get(t, key);
-      l2.push(performance.now() - s);
-      expect(hit?.level).toBe('l2');
-    }
-    l2.sort((x, y) => x - y);
-    const l2p50 = l2[100] as number;
-    console.log(`L1 hit mean ${(l1Ms * 1000).toFixed(2)} µs; L2 hit p50 ${l2p50.toFixed(3)} ms`);
-    expect(l1Ms).toBeLessThan(0.05);
-    expect(l2p50).toBeLessThan(2);
+    expect((await cache.get(t, key))?.level).toBe('l1');
+    cache.clearL1();
+    expect((await cache.get(t, key))?.level).toBe('l2');
+    // An L2 hit puts the entry back in L1.
+    expect((await cache.get(t, key))?.level).toBe('l1');
   });
 });

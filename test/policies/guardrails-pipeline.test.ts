@@ -216,17 +216,13 @@ describe('pipeline', () => {
     expect(runGuardrails('output', 'Returns are guaranteed within 30 days.', config).action).toBe('allow');
   });
 
-  it('checks 1 KB in well under the 3 ms step budget', () => {
+  it('redacts the PII of a typical 1 KB turn and leaves its order numbers, dates and prices', () => {
+    // Its speed is measured by `npm run bench` (bench/guardrails.ts, against its target), not here.
     const text = 'Hi, my order ORD-123456 from 2024-03-15 ($1,234.56) has not arrived; email jane@example.com. '.repeat(11).slice(0, 1024);
-    for (let i = 0; i < 50; i++) runGuardrails('input', text, DEFAULT_GUARDRAIL_CONFIG);
-    const times: number[] = [];
-    for (let i = 0; i < 200; i++) {
-      const t0 = process.hrtime.bigint();
-      runGuardrails('input', text, DEFAULT_GUARDRAIL_CONFIG);
-      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    }
-    times.sort((a, b) => a - b);
-    expect(times[100]!).toBeLessThan(3);
+    const run = runGuardrails('input', text, DEFAULT_GUARDRAIL_CONFIG);
+    expect(run.action).toBe('redact');
+    expect(new Set(run.findings.map((f) => f.type))).toEqual(new Set(['email']));
+    expect(run.redacted).toContain('ORD-123456 from 2024-03-15 ($1,234.56)');
   });
 });
 
