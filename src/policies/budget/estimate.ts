@@ -1,6 +1,7 @@
 /**
  * The most a model call can cost, for the reservation taken before the call. Input is
- * estimated from the request text; output is bounded by `maxTokens`.
+ * bounded by the UTF-8 size of the request (no tokenizer counts more tokens than bytes);
+ * output is bounded by `maxTokens`.
  */
 import { costOf, estimateTokens, type PriceTable } from '../../models/pricing';
 import type { ChatMessage, ToolSchema } from '../../shared/messages';
@@ -43,8 +44,21 @@ export function estimateChainCost(chain: readonly string[], request: EstimableRe
   return worst;
 }
 
+/**
+ * Tokens a provider may add when the request offers tools: its own instructions for tool
+ * use, which Anthropic documents at a few hundred tokens (530 at most, for Claude 3
+ * Opus). The tools' JSON covers it only when the tools are many or large.
+ */
+export const TOOL_PROMPT_TOKENS = 600;
+
+/**
+ * An upper bound on the input tokens of `request` (see `estimateTokens`): the JSON of the
+ * messages and tools, whose keys, quotes and braces also cover the few tokens per
+ * message a provider adds to frame roles, plus {@link TOOL_PROMPT_TOKENS} when tools are offered.
+ */
 function inputTokensOf(request: EstimableRequest): number {
-  return estimateTokens(JSON.stringify(request.messages)) + estimateTokens(JSON.stringify(request.tools ?? []));
+  const tools = request.tools ?? [];
+  return estimateTokens(JSON.stringify(request.messages)) + estimateTokens(JSON.stringify(tools)) + (tools.length > 0 ? TOOL_PROMPT_TOKENS : 0);
 }
 
 function costAt(modelRef: string, inputTokens: number, request: EstimableRequest, options: { defaultMaxTokens?: number; prices?: PriceTable }): CostEstimate {
