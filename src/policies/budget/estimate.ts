@@ -4,10 +4,8 @@
  * output is bounded by `maxTokens`.
  */
 import { costOf, estimateTokens, type PriceTable } from '../../models/pricing';
+import { DEFAULT_MAX_OUTPUT_TOKENS } from '../../shared/agent-spec';
 import type { ChatMessage, ToolSchema } from '../../shared/messages';
-
-/** Assumed output bound when a request sets no `maxTokens`. */
-export const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
 
 /** What a reservation holds: USD and total tokens. `priced: false` means the model's price is unknown and `usd` is 0. */
 export interface CostEstimate {

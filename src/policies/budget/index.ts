@@ -2,7 +2,7 @@
 export { BudgetConfigSchema, BudgetLimitsSchema, parseBudgetConfig, parsePolicyConfig, PolicyConfigError, TenantBudgetSchema } from './config';
 export type { BudgetConfig, BudgetConfigInput, BudgetLimits, TenantBudget } from './config';
 export { BUDGET_EXCEEDED, BudgetExceededError } from './errors';
-export { DEFAULT_MAX_OUTPUT_TOKENS, estimateCallCost, estimateChainCost } from './estimate';
+export { estimateCallCost, estimateChainCost } from './estimate';
 export type { CostEstimate, EstimableRequest } from './estimate';
 export { BudgetLedger } from './ledger';
 export type { AttemptRef, BudgetAlert, BudgetCall, BudgetLedgerOptions, CommitResult, CounterReport, Remaining, Reservation, Spend } from './types';
