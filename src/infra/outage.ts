@@ -22,7 +22,7 @@ const PG_MESSAGES = [
 ];
 
 export function isInfrastructureError(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
+  if (!isErrorLike(err)) return false;
   if (err instanceof ApplicationFailure) return err.type === FailureType.InfrastructureUnavailable;
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && (PG_CODES.test(code) || NODE_CODES.has(code))) return true;
@@ -30,6 +30,15 @@ export function isInfrastructureError(err: unknown): boolean {
   // AggregateError (several addresses refused) and wrapped causes.
   const inner = (err as { errors?: unknown[] }).errors ?? [];
   return inner.some(isInfrastructureError) || (err.cause !== undefined && err.cause !== err && isInfrastructureError(err.cause));
+}
+
+/**
+ * An error by its shape, not `instanceof Error`: an error made in another realm fails that
+ * test — under jest, every error Node's own modules raise (`ECONNREFUSED` from `net`) —
+ * and would pass as a bug of the tool instead of an outage.
+ */
+function isErrorLike(err: unknown): err is Error {
+  return typeof err === 'object' && err !== null && typeof (err as { message?: unknown }).message === 'string';
 }
 
 /**
