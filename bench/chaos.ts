@@ -264,7 +264,7 @@ async function main(): Promise<number> {
       ['Postgres outage', `${((outage.to - outage.from) / 1000).toFixed(1)} s; last run ended ${((endedAt - outage.to) / 1000).toFixed(1)} s after it`],
       ['provider answers / billed', `${answers.length} / $${billed.toFixed(6)} (${answeredTwice} asked again after a lost answer; ${llm.abandoned.filter((d) => tasks.has(d.task)).length} requests abandoned by killed workers)`],
       ['ledger committed / counters spent', `${ledger.committedCalls} calls, $${ledger.committedUsd.toFixed(6)} / $${ledger.counterSpentUsd.toFixed(6)}`],
-      ['provider billed − ledger', `$${Math.abs(billed - ledger.committedUsd) < 5e-7 ? "0.000000" : (billed - ledger.committedUsd).toFixed(6)} (answers that reached a worker killed before its commit)`],
+      ['provider billed − ledger', `$${Math.abs(billed - ledger.committedUsd) < 5e-7 ? '0.000000' : (billed - ledger.committedUsd).toFixed(6)} (answers that reached a worker killed before its commit)`],
       ['holds left / counters reserved', `${ledger.holdsLeft.length} / $${ledger.counterReservedUsd.toFixed(6)}`],
       ['reservations by status', JSON.stringify(ledger.byStatus)],
     ];
