@@ -8,12 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import pg from 'pg';
 import { createActivities, type ActivityDeps } from '../src/activities';
 import { AgentRegistry } from '../src/agents/registry';
 import { createLogger, type Logger } from '../src/infra/logger';
 import { migrate } from '../src/infra/migrations';
-import { freePort, startEmbeddedPostgres } from '../src/infra/postgres';
+import { createPool, freePort, startEmbeddedPostgres } from '../src/infra/postgres';
 import { PERFORMANCE_ARGS, startDevServer } from '../src/infra/temporal-dev';
 import { createModelProviders } from '../src/models/registry';
 import { createPolicies, loadPolicyConfig, policyConfigFrom } from '../src/policies';
@@ -90,10 +89,9 @@ export async function startBenchEnv(opts: BenchEnvOptions): Promise<BenchEnv> {
     const server = serverStart.value;
     const database = databaseStart.value;
 
-    const pool = new pg.Pool({ connectionString: database.url, max: 10 });
     // pool.end() resolves before idle sockets close, so stopping Postgres right after
-    // makes the server drop them; an idle client's error must not crash the bench.
-    pool.on('error', (err) => log.debug('idle postgres client error', { err: err.message }));
+    // makes the server drop them; that must not crash the bench.
+    const pool = createPool({ connectionString: database.url, max: 10 }, (err) => log.debug('postgres client error', { err: err.message }));
     cleanup.push(() => pool.end());
     await migrate(pool, log);
 

@@ -16,6 +16,7 @@
  */
 import pg from 'pg';
 import { readMigrations } from '../infra/migrations';
+import { createPool } from '../infra/postgres';
 import type { BatchInputItem } from '../shared/batch-types';
 import { BatchInputError, checkItem } from './inputs';
 
@@ -67,9 +68,8 @@ export class BatchQueryReader {
   ) {
     this.timeoutMs = Math.max(1, Math.floor(opts.timeoutMs ?? BATCH_QUERY_TIMEOUT_MS));
     this.chunk = Math.max(1, Math.floor(opts.chunk ?? 500));
-    this.pool = new pg.Pool({ connectionString: url, max: opts.maxConnections ?? 4, application_name: 'durable-agents batch query' });
-    // An idle connection losing its server must not crash the worker; the next read reconnects.
-    this.pool.on('error', () => undefined);
+    // A connection losing its server must not crash the worker; the next read reconnects.
+    this.pool = createPool({ connectionString: url, max: opts.maxConnections ?? 4, application_name: 'durable-agents batch query' });
   }
 
   /** Runs `sql` and yields its rows as items: column `input` (else the first) is the item, `key` labels it. */

@@ -6,13 +6,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, WorkflowIdReusePolicy, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import pg from 'pg';
+import type pg from 'pg';
 import { z } from 'zod';
 import { chunksOf, readJsonlFile } from '../batch/inputs';
 import { batchExists, deleteInputSet, storeInputSet } from '../batch/store';
 import { loadConfig, type Config } from '../infra/config';
 import { temporalConnectionOptions } from '../infra/connection';
-import { embeddedDatabaseUrl } from '../infra/postgres';
+import { createPool, embeddedDatabaseUrl } from '../infra/postgres';
 import type { FlowSpec } from '../shared/flow-types';
 import { BATCH_DEFAULTS, type BatchInputItem, type BatchProgress, type BatchSource, type BatchSpec, type BatchSummary, type BatchTarget } from '../shared/batch-types';
 import { BATCH_RUN_WORKFLOW, progressQuery } from '../workflows/batch-definitions';
@@ -67,7 +67,7 @@ export type PoolSource = pg.Pool | (() => pg.Pool);
 
 /** A lazily opened pool for `config`: DATABASE_URL, else the embedded Postgres of `durable-agents dev`. */
 export function poolFromConfig(config: Pick<Config, 'DATABASE_URL' | 'EMBEDDED_POSTGRES_PORT'>): () => pg.Pool {
-  return () => new pg.Pool({ connectionString: config.DATABASE_URL ?? embeddedDatabaseUrl(config.EMBEDDED_POSTGRES_PORT), max: 2 });
+  return () => createPool({ connectionString: config.DATABASE_URL ?? embeddedDatabaseUrl(config.EMBEDDED_POSTGRES_PORT), max: 2 });
 }
 
 export function newBatchId(tenantId: string): string {

@@ -36,6 +36,21 @@ export const BATCH_READER_ROLE = 'durable_agents_batch_reader';
 const READER = BATCH_READER_ROLE;
 const READER_PASSWORD = 'durable_agents_batch_reader';
 
+/**
+ * A pool whose connections may die — Postgres restarts, a network blip, the embedded
+ * server stopping first on Ctrl+C — without taking the process with them. node-postgres
+ * emits 'error' on a client that loses its server even while it is checked out, when the
+ * pool's own listener is off: unheard, that is an uncaught exception. Every client is
+ * heard for its whole life; the query in flight fails on its own, and the caller
+ * classifies it (an outage, see infra/outage.ts).
+ */
+export function createPool(config: pg.PoolConfig, onLost: (err: Error) => void = () => undefined): pg.Pool {
+  const pool = new pg.Pool(config);
+  pool.on('error', onLost);
+  pool.on('connect', (client) => client.on('error', onLost));
+  return pool;
+}
+
 /** The URL of the embedded Postgres on `port`, for clients in other processes (e.g. the CLI). */
 export function embeddedDatabaseUrl(port: number): string {
   return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
@@ -98,7 +113,7 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; p
   await server.start();
   const url = embeddedDatabaseUrl(opts.port);
   try {
-    const admin = new pg.Pool({ connectionString: url, max: 1 });
+    const admin = createPool({ connectionString: url, max: 1 });
     try {
       await ensureBatchReaderRole(admin);
     } finally {
@@ -124,12 +139,9 @@ export async function openDatabase(opts: { url?: string; batchQueryUrl?: string;
     url = embedded.url;
   }
   const batchQueryUrl = opts.batchQueryUrl ?? embedded?.batchQueryUrl;
-  const pool = new pg.Pool({ connectionString: url, max: 20 });
   let closing = false;
-  // An idle client losing its server (a restart, or the embedded server stopping on
-  // Ctrl+C before us) must not crash the process; the next query reconnects. While we
-  // shut down ourselves, that is expected and not worth a warning.
-  pool.on('error', (err) => opts.log[closing ? 'debug' : 'warn']('postgres connection lost', { error: err.message }));
+  // While we shut down ourselves, a lost connection is expected and not worth a warning.
+  const pool = createPool({ connectionString: url, max: 20 }, (err) => opts.log[closing ? 'debug' : 'warn']('postgres connection lost', { error: err.message }));
   await migrate(pool, opts.log);
   return {
     url,

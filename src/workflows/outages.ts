@@ -1,10 +1,11 @@
 /**
- * Riding out an infrastructure outage. An activity that cannot reach Postgres fails at
- * once with `InfrastructureUnavailable`; here the workflow waits on a durable timer and
- * starts it again, for up to {@link OUTAGE_WINDOW_MS}. The activity keeps its inputs
- * (and so its idempotency key), so a repeat never repeats an effect.
+ * Riding out an outage. An activity that cannot reach Postgres fails at once with
+ * `InfrastructureUnavailable`, and one whose workers keep dying runs out of attempts on
+ * heartbeat timeouts; neither is the activity's fault. Here the workflow waits on a
+ * durable timer and starts it again, for up to {@link OUTAGE_WINDOW_MS}. The activity
+ * keeps its inputs (and so its idempotency key), so a repeat never repeats an effect.
  */
-import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure, TimeoutFailure, TimeoutType } from '@temporalio/common';
 import { log, sleep } from '@temporalio/workflow';
 import { FailureType } from '../shared/failures';
 
@@ -14,7 +15,11 @@ const FIRST_WAIT_MS = 1_000;
 const LONGEST_WAIT_MS = 15_000;
 
 export function isOutage(err: unknown): boolean {
-  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === FailureType.InfrastructureUnavailable;
+  if (!(err instanceof ActivityFailure)) return false;
+  const cause = err.cause;
+  if (cause instanceof ApplicationFailure) return cause.type === FailureType.InfrastructureUnavailable;
+  // Activities heartbeat every 2 s while they work: a heartbeat timeout means the worker running it is gone.
+  return cause instanceof TimeoutFailure && cause.timeoutType === TimeoutType.HEARTBEAT;
 }
 
 /**

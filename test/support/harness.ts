@@ -5,12 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker, type WorkerOptions } from '@temporalio/worker';
-import pg from 'pg';
+import type pg from 'pg';
 import type { AgentDefinition } from '../../src/agents/define-agent';
 import { AgentRegistry } from '../../src/agents/registry';
 import { BatchQueryReader } from '../../src/batch/query';
 import { AgentClient } from '../../src/client/agent-client';
 import { createLogger } from '../../src/infra/logger';
+import { createPool } from '../../src/infra/postgres';
 import { createModelProviders } from '../../src/models/registry';
 import { createPolicies, DEFAULT_POLICY_FILE, policyConfigFrom } from '../../src/policies';
 import type { ModelProvider } from '../../src/models/types';
@@ -64,9 +65,8 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   quietRuntime(opts.sdkLogLevel);
   const env = testEnv();
   const taskQueue = opts.taskQueue ?? `test-${randomUUID()}`;
-  const pool = new pg.Pool({ connectionString: opts.databaseUrl ?? env.databaseUrl, max: 10 });
-  // An idle client whose server went away emits 'error'; unhandled, it would end the test process. The next query reconnects.
-  pool.on('error', () => undefined);
+  // Connections that lose their server (a test stopping Postgres) must not end the test process.
+  const pool = createPool({ connectionString: opts.databaseUrl ?? env.databaseUrl, max: 10 });
   const log = createLogger({ component: 'test-worker' }, 'error');
   const registry = new AgentRegistry(opts.agents);
   const providers = createModelProviders({ openai: opts.openai, anthropic: opts.anthropic, playbooks: registry.playbooks(), extra: opts.providers ?? [] });

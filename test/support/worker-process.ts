@@ -2,7 +2,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import pg from 'pg';
+import type pg from 'pg';
+import { createPool } from '../../src/infra/postgres';
 import { testEnv } from './harness';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -67,7 +68,7 @@ export function workerProcessSuite(agentsModule: string) {
   const workers: WorkerProcess[] = [];
   beforeAll(async () => {
     connection = await Connection.connect({ address: testEnv().address });
-    pool = new pg.Pool({ connectionString: testEnv().databaseUrl });
+    pool = createPool({ connectionString: testEnv().databaseUrl });
   });
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.kill('SIGTERM')));
