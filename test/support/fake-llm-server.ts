@@ -4,8 +4,8 @@
  * without a network or a key. Replies are queued per API; an empty queue is a loud 500.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Usage } from '../../src/shared/messages';
+import { listenOnLoopback, readBody, sendJson } from './http';
 
 export type FakeApi = 'openai' | 'anthropic';
 
@@ -73,7 +73,7 @@ export async function startFakeLlmServer(): Promise<FakeLlmServer> {
   let served = 0;
 
   const server = createServer((req, res) => {
-    void handle(req, res).catch((err: unknown) => send(res, 500, {}, { error: { message: String(err) } }));
+    void handle(req, res).catch((err: unknown) => sendJson(res, 500, { error: { message: String(err) } }));
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -81,7 +81,7 @@ export async function startFakeLlmServer(): Promise<FakeLlmServer> {
     const kind = req.method === 'POST' ? ROUTES[path] : undefined;
     const text = await readBody(req);
     if (!kind) {
-      send(res, 404, {}, { error: { message: `fake LLM server: no route for ${req.method} ${path}` } });
+      sendJson(res, 404, { error: { message: `fake LLM server: no route for ${req.method} ${path}` } });
       return;
     }
     const body = parseJson(text);
@@ -92,26 +92,21 @@ export async function startFakeLlmServer(): Promise<FakeLlmServer> {
       const message = `fake LLM server: no ${kind} reply queued for request #${n} (${path})`;
       const error =
         kind === 'openai' ? openaiErrorBody(message, 'server_error', 'queue_empty') : anthropicErrorBody('api_error', message);
-      send(res, 500, {}, error);
+      sendJson(res, 500, error);
       return;
     }
     if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
     if (res.destroyed) return;
     if ('body' in reply) {
-      send(res, reply.status ?? 200, reply.headers ?? {}, reply.body);
+      sendJson(res, reply.status ?? 200, reply.body, reply.headers ?? {});
       return;
     }
     const requested = (body as { model?: unknown } | null)?.model;
     const model = typeof requested === 'string' ? requested : 'fake-model';
-    send(res, 200, {}, kind === 'openai' ? openaiCompletion(reply, model, n) : anthropicMessage(reply, model, n));
+    sendJson(res, 200, kind === 'openai' ? openaiCompletion(reply, model, n) : anthropicMessage(reply, model, n));
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+  const url = await listenOnLoopback(server);
 
   return {
     url,
@@ -190,20 +185,7 @@ function anthropicMessage(reply: ShorthandReply, model: string, n: number): obje
   };
 }
 
-function send(res: ServerResponse, status: number, headers: Record<string, string>, body: object): void {
-  if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
-}
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 function parseJson(text: string): unknown {
   try {

@@ -10,9 +10,9 @@
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { costOf } from '../../src/models/pricing';
 import type { Usage } from '../../src/shared/messages';
+import { listenOnLoopback, readBody, sendJson } from './http';
 
 /** What one run's model does: `steps` tool calls (one per answer), then a final answer. */
 export interface RunPlan {
@@ -78,7 +78,7 @@ export async function startOpenAIPlanServer(): Promise<OpenAIPlanServer> {
   let n = 0;
 
   const server = createServer((req, res) => {
-    void handle(req, res).catch((err: unknown) => send(res, 500, { error: { message: String(err), type: 'server_error', param: null, code: null } }));
+    void handle(req, res).catch((err: unknown) => sendJson(res, 500, { error: { message: String(err), type: 'server_error', param: null, code: null } }));
   });
   // Keep-alive sockets of killed workers must not hold the server open at close.
   server.keepAliveTimeout = 1_000;
@@ -89,7 +89,7 @@ export async function startOpenAIPlanServer(): Promise<OpenAIPlanServer> {
     const task = String(messages.find((m) => m.role === 'user')?.content ?? '');
     const plan = plans.get(task);
     if (!plan) {
-      send(res, 400, { error: { message: `no plan for task ${JSON.stringify(task.slice(0, 80))}`, type: 'invalid_request_error', param: null, code: null } });
+      sendJson(res, 400, { error: { message: `no plan for task ${JSON.stringify(task.slice(0, 80))}`, type: 'invalid_request_error', param: null, code: null } });
       return;
     }
     const step = messages.filter((m) => m.role === 'tool').length;
@@ -146,15 +146,10 @@ export async function startOpenAIPlanServer(): Promise<OpenAIPlanServer> {
       delivered.push(d);
       events.emit('delivered', d);
     });
-    send(res, 200, completion);
+    sendJson(res, 200, completion);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+  const url = await listenOnLoopback(server);
   return {
     url,
     baseURL: `${url}/v1`,
@@ -171,17 +166,4 @@ export async function startOpenAIPlanServer(): Promise<OpenAIPlanServer> {
   };
 }
 
-function send(res: ServerResponse, status: number, body: object): void {
-  if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
