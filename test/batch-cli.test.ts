@@ -3,15 +3,14 @@
  * the CLI from the sources) against a real server and a worker: bad input gives one line
  * and a non-zero exit; a batch runs to its summary; a schedule goes through its life.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ScriptedProvider } from '../src/models/scripted';
 import { testAgent } from './fixtures/test-agents';
-import { startHarness, testEnv, type Harness } from './support/harness';
+import { startHarness, type Harness } from './support/harness';
+import { runCli, type CliOutcome } from './support/cli-process';
 
-const ROOT = path.resolve(__dirname, '..');
 let h: Harness;
 const model = new ScriptedProvider((req) => ({ content: `answered: ${req.messages.find((m) => m.role === 'user')?.content ?? ''}` }));
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'batch-cli-'));
@@ -21,23 +20,8 @@ beforeAll(async () => {
 });
 afterAll(() => h?.shutdown());
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-r', path.join(ROOT, 'test/support/register-ts.js'), path.join(ROOT, 'src/client/cli.ts'), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TEMPORAL_ADDRESS: testEnv().address, DATABASE_URL: testEnv().databaseUrl, TASK_QUEUE: h.taskQueue, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    // A CLI that hangs must not outlive the test: kill it (the assertion then fails on its output).
-    const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function cli(args: string[], env: Record<string, string> = {}): Promise<CliOutcome> {
+  return runCli(args, { TASK_QUEUE: h.taskQueue, ...env });
 }
 
 function expectOneLineError(r: { code: number | null; stderr: string }, code: number, pattern: RegExp): void {

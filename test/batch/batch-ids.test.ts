@@ -3,15 +3,13 @@
  * finished, any tenant's) or of stored inputs is refused with one clear error, from the
  * SDK and from the CLI (exit 2), and the existing rows stay exactly as they were.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { BatchClient } from '../../src/client/batch-client';
 import { InvalidInputError } from '../../src/client/ids';
 import { ScriptedProvider } from '../../src/models/scripted';
 import { testAgent } from '../fixtures/test-agents';
-import { startHarness, testEnv, type Harness } from '../support/harness';
+import { startHarness, type Harness } from '../support/harness';
+import { runCli, type CliOutcome } from '../support/cli-process';
 
-const ROOT = path.resolve(__dirname, '../..');
 let h: Harness;
 let batches: BatchClient;
 const run = Date.now().toString(36);
@@ -30,22 +28,8 @@ beforeAll(async () => {
 });
 afterAll(() => h?.shutdown());
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-r', path.join(ROOT, 'test/support/register-ts.js'), path.join(ROOT, 'src/client/cli.ts'), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TEMPORAL_ADDRESS: testEnv().address, DATABASE_URL: testEnv().databaseUrl, TASK_QUEUE: h.taskQueue },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function cli(args: string[]): Promise<CliOutcome> {
+  return runCli(args, { TASK_QUEUE: h.taskQueue });
 }
 
 async function rows(table: 'batch_inputs' | 'batch_items', owner: string) {

@@ -12,12 +12,24 @@ export interface WorkerProcess {
   child: ChildProcess;
   pid: number;
   stderr(): string;
+  /** Resolves with the exit code when the process ends. */
+  exited: Promise<number | null>;
+  /** Sends `signal` (unless the process has ended) and resolves with the exit code. */
   kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function spawnWorker(taskQueue: string, agentsModule: string): Promise<WorkerProcess> {
+export interface SpawnOptions {
+  /** Added to the worker's environment. */
+  env?: Record<string, string>;
+  /** Modules loaded (`node -r`) before the worker, e.g. a fault injector. */
+  preload?: string[];
+}
+
+/** Starts main.ts on `taskQueue` with the agents of `agentsModule`, and waits for "worker started". */
+export async function spawnWorker(taskQueue: string, agentsModule: string, opts: SpawnOptions = {}): Promise<WorkerProcess> {
   const env = testEnv();
-  const child = spawn(process.execPath, ['-r', path.join(ROOT, 'test/support/register-ts.js'), path.join(ROOT, 'src/workers/main.ts')], {
+  const preload = ['test/support/register-ts.js', ...(opts.preload ?? [])].flatMap((m) => ['-r', path.resolve(ROOT, m)]);
+  const child = spawn(process.execPath, [...preload, path.join(ROOT, 'src/workers/main.ts')], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -27,11 +39,13 @@ export async function spawnWorker(taskQueue: string, agentsModule: string): Prom
       AGENTS_MODULE: agentsModule,
       WORKFLOW_BUNDLE_PATH: env.bundle,
       LOG_LEVEL: 'warn',
+      ...opts.env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`worker did not start in 30s:\n${err}`)), 30_000);
     child.stderr!.on('data', () => {
@@ -40,7 +54,7 @@ export async function spawnWorker(taskQueue: string, agentsModule: string): Prom
         resolve();
       }
     });
-    child.once('exit', (code) => {
+    void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`worker exited with ${code} before starting:\n${err}`));
     });
@@ -49,12 +63,11 @@ export async function spawnWorker(taskQueue: string, agentsModule: string): Prom
     child,
     pid: child.pid!,
     stderr: () => err,
-    kill: (signal) =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
-        child.once('exit', (code) => resolve(code));
-        child.kill(signal);
-      }),
+    exited,
+    kill: (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
   };
 }
 

@@ -3,12 +3,12 @@
  * whether shutdown succeeded, and on start it makes sure its task queue's housekeeping
  * schedule exists.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection, ScheduleNotFoundError } from '@temporalio/client';
 import { housekeepingScheduleId, ScheduleClient } from '../../src/client/schedules';
 import { testEnv } from '../support/harness';
+import { spawnWorker } from '../support/worker-process';
 
 const ROOT = path.resolve(__dirname, '../..');
 let connection: Connection;
@@ -27,53 +27,12 @@ interface Started {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts main.ts on a task queue of its own, with `env` added, and waits for "worker started". */
+/** Starts main.ts on a task queue of its own, with `env` added and the shutdown fault injector loaded. */
 async function startWorker(env: Record<string, string> = {}): Promise<Started> {
   const taskQueue = `worker-process-${randomUUID()}`;
-  const child = spawn(
-    process.execPath,
-    ['-r', path.join(ROOT, 'test/support/register-ts.js'), '-r', path.join(ROOT, 'test/support/fail-shutdown.ts'), path.join(ROOT, 'src/workers/main.ts')],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        TEMPORAL_ADDRESS: testEnv().address,
-        DATABASE_URL: testEnv().databaseUrl,
-        TASK_QUEUE: taskQueue,
-        AGENTS_MODULE: path.join(ROOT, 'test/fixtures/test-agents.ts'),
-        WORKFLOW_BUNDLE_PATH: testEnv().bundle,
-        LOG_LEVEL: 'warn',
-        // Only the housekeeping test leaves a schedule behind on the shared server.
-        HOUSEKEEPING_EVERY: 'off',
-        ...env,
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start in 30s:\n${err}`)), 30_000);
-    child.stderr!.on('data', () => {
-      if (err.includes('"worker started"')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`worker exited with ${code} before starting:\n${err}`));
-    });
-  });
-  return {
-    taskQueue,
-    stderr: () => err,
-    stop: (signal = 'SIGTERM') => {
-      child.kill(signal);
-      return exited;
-    },
-  };
+  // Only the housekeeping test leaves a schedule behind on the shared server.
+  const w = await spawnWorker(taskQueue, path.join(ROOT, 'test/fixtures/test-agents.ts'), { env: { HOUSEKEEPING_EVERY: 'off', ...env }, preload: ['test/support/fail-shutdown.ts'] });
+  return { taskQueue, stderr: w.stderr, stop: (signal = 'SIGTERM') => w.kill(signal) };
 }
 
 test('a clean shutdown exits 0', async () => {
