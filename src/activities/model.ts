@@ -15,7 +15,7 @@ import { BudgetExceededError, estimateChainCost, type BudgetCall, type Reservati
 import { cachePolicyFor } from '../policies/cache';
 import { checkToolCall } from '../policies/guardrails';
 import type { RoutePlan } from '../policies/router';
-import { DEFAULT_MAX_OUTPUT_TOKENS } from '../shared/agent-spec';
+import { DEFAULT_MAX_OUTPUT_TOKENS, pinnedOf, type PinnedAgent } from '../shared/agent-spec';
 import { callIdFor } from '../shared/call-ids';
 import { FailureType } from '../shared/failures';
 import { ZERO_USAGE, type AssistantMessage, type ChatMessage, type FinishReason, type Usage } from '../shared/messages';
@@ -54,6 +54,8 @@ export interface CallModelInput {
   callTry?: number;
   /** How many handoffs deep this run is (0 or absent for a run started by a client); part of its tool-call ids. */
   handoffDepth?: number;
+  /** The agent as the run started with it (absent in calls scheduled by older workflow code: the worker's current agent). */
+  pinned?: PinnedAgent;
 }
 
 /** A provider answer whose cost could not be committed in the activity: the workflow commits it durably (`chargeModelCall`). */
@@ -110,9 +112,21 @@ export function createModelActivities({ agents, policies, log }: Pick<ActivityDe
   };
 
   async function modelStep(input: CallModelInput): Promise<CallModelResult> {
-    const spec = agents.spec(input.agent);
-    const tools = agents.tools(input.agent);
-    if (!spec || !tools) throw ApplicationFailure.nonRetryable(`unknown agent "${input.agent}"`, FailureType.UnknownAgent);
+    const current = agents.spec(input.agent);
+    const registry = agents.tools(input.agent);
+    if (!current || !registry) throw ApplicationFailure.nonRetryable(`unknown agent "${input.agent}"`, FailureType.UnknownAgent);
+    // The run's own version of the agent; calls scheduled by older workflow code carry none.
+    const spec = input.pinned ?? pinnedOf(current);
+    const pinnedNames = new Set(spec.tools.map((t) => t.name));
+    const gone = [...pinnedNames].filter((name) => !registry.get(name));
+    if (gone.length) {
+      throw ApplicationFailure.nonRetryable(
+        `agent "${input.agent}" on this worker no longer has the tool${gone.length > 1 ? 's' : ''} ${gone.join(', ')} this run started with: run it on a worker that has them, or cancel it`,
+        FailureType.AgentChanged,
+      );
+    }
+    // Only the pinned tools can run, even if the model names one the agent has gained since.
+    const tools = { get: (name: string) => (pinnedNames.has(name) ? registry.get(name) : undefined) };
     const info = Context.current().info;
     const run = info.workflowExecution!;
     const who = { agent: input.agent, tenantId: input.tenantId, ...(input.role ? { role: input.role } : {}) };
@@ -125,8 +139,7 @@ export function createModelActivities({ agents, policies, log }: Pick<ActivityDe
       // 1. Input guardrails: nothing blocked ever reaches a provider.
       const guarded = guardInput(input.messages, guardrails, who);
       const events: PolicyEvent[] = [...guarded.events];
-      const toolSchemas = spec.tools.map(({ name, description, parameters }) => ({ name, description, parameters }));
-      const request = { model, messages: guarded.sent, tools: toolSchemas, temperature: input.temperature, maxTokens };
+      const request = { model, messages: guarded.sent, tools: spec.tools, temperature: input.temperature, maxTokens };
 
       // 2. Cache: deterministic requests only, scoped by tenant; a hit costs nothing. An
       //    unreachable cache is a miss, not a failed step.

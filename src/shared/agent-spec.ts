@@ -59,6 +59,22 @@ export interface AgentSpec {
   budget?: BudgetPolicySpec;
 }
 
+/**
+ * What of its agent a run pins at the start and hands to every model step, so a deploy
+ * that changes the agent cannot change a running run halfway: the instructions, the tools
+ * offered to the model and the fallback chain. Data only; a tool's code, argument schema
+ * and approval rule stay with the worker, which must still have every pinned tool.
+ */
+export interface PinnedAgent {
+  instructions: string;
+  tools: ToolSchema[];
+  fallbackModels: string[];
+}
+
+export function pinnedOf(spec: AgentSpec): PinnedAgent {
+  return { instructions: spec.instructions, tools: spec.tools.map(({ name, description, parameters }) => ({ name, description, parameters })), fallbackModels: spec.fallbackModels };
+}
+
 /** What a run does when a model call would exceed a budget limit. */
 export type BudgetExceededPolicy = 'stop' | 'downgrade' | 'pause';
 

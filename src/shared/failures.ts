@@ -17,6 +17,8 @@ export const FailureType = {
   ScriptExhausted: 'ScriptExhausted',
   /** The agent named by a run is not registered with the worker. */
   UnknownAgent: 'UnknownAgent',
+  /** The worker no longer has a tool the run started with (the agent changed in a deploy). */
+  AgentChanged: 'AgentChanged',
   /** A tool failed in a way the run cannot recover from. */
   ToolFailed: 'ToolFailed',
   /** A run failed; its details list the compensations that ran. */

@@ -10,7 +10,7 @@ import type { ToolRegistry } from './registry';
 /** Who may run which tool with which arguments (guardrails); `block` refuses the call. */
 export type ToolAccessCheck = (tool: string, args: unknown) => { action: string; findings: Array<{ type: string; rule?: string }> };
 
-export function planToolCall(call: ToolCall, tools: ToolRegistry, toolNames: string[], access?: ToolAccessCheck): ToolCallPlan {
+export function planToolCall(call: ToolCall, tools: Pick<ToolRegistry, 'get'>, toolNames: string[], access?: ToolAccessCheck): ToolCallPlan {
   const base = { callId: call.id, tool: call.name };
   const tool = tools.get(call.name);
   if (!tool) {
@@ -38,6 +38,6 @@ export function planToolCall(call: ToolCall, tools: ToolRegistry, toolNames: str
   return { ...base, status: 'ready', args, argsHash: argsHash(args), ...(reason ? { approval: reason } : {}) };
 }
 
-export function planToolCalls(calls: ToolCall[], tools: ToolRegistry, toolNames: string[], access?: ToolAccessCheck): ToolCallPlan[] {
+export function planToolCalls(calls: ToolCall[], tools: Pick<ToolRegistry, 'get'>, toolNames: string[], access?: ToolAccessCheck): ToolCallPlan[] {
   return calls.map((c) => planToolCall(c, tools, toolNames, access));
 }

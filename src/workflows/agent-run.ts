@@ -7,7 +7,7 @@
 import { ApplicationFailure, type Duration } from '@temporalio/common';
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { DEFAULT_MAX_OUTPUT_TOKENS, type AgentSpec, type ToolSpec } from '../shared/agent-spec';
+import { DEFAULT_MAX_OUTPUT_TOKENS, pinnedOf, type AgentSpec, type ToolSpec } from '../shared/agent-spec';
 import { fitConversation, jsonBytes, MAX_CONVERSATION_BYTES } from '../shared/conversation-fit';
 import { FailureType } from '../shared/failures';
 import { addUsage, ZERO_USAGE, type ChatMessage, type ToolMessage, type Usage } from '../shared/messages';
@@ -233,6 +233,8 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
       messages.push(...openingMessages(spec, input));
     }
     const agent = spec;
+    // The agent as this run started with it, for every model step (see PinnedAgent).
+    const pinned = pinnedOf(agent);
     const budget = new BudgetGate(agent, { model: carry?.model, runCapRaisedUsd: carry?.runCapRaisedUsd }, note, (paused) => setStatus(paused ? 'waiting_budget' : 'running'));
     gate = budget;
     const maxSteps = input.maxSteps ?? agent.maxSteps;
@@ -257,6 +259,7 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
               callKey,
               callTry,
               ...(input.handoff ? { handoffDepth: input.handoff.depth } : {}),
+              pinned,
               ...(role ? { role } : {}),
               ...(agent.budget?.runCapUsd !== undefined ? { runCapUsd: agent.budget.runCapUsd } : {}),
               ...(budget.runCapRaisedUsd !== undefined ? { runCapRaisedUsd: budget.runCapRaisedUsd } : {}),
