@@ -4,6 +4,7 @@
  */
 import type { ZodType } from 'zod';
 import { DEFAULT_MAX_OUTPUT_TOKENS, type AgentSpec } from '../shared/agent-spec';
+import { DURATION_HINT, isDuration } from '../shared/duration';
 import type { Playbook } from '../models/local';
 import { parseModelRef } from '../models/types';
 import { ToolRegistry } from '../tools/registry';
@@ -11,7 +12,6 @@ import type { AgentDefinition } from './define-agent';
 import { handoffTool } from './handoff-tools';
 
 const AGENT_NAME = /^[a-z][a-z0-9-]{0,62}$/;
-const DURATION = /^\d+(\.\d+)?\s*(ms|s|m|h|d)$/;
 
 export class InvalidAgentError extends Error {
   override readonly name = 'InvalidAgentError';
@@ -44,7 +44,7 @@ export class AgentRegistry {
     const maxOutputTokens = def.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
     if (!Number.isInteger(maxOutputTokens) || maxOutputTokens < 1) throw new InvalidAgentError(`${where}: maxOutputTokens must be a positive integer`);
     const timeout = def.approval?.timeout ?? '24h';
-    if (!DURATION.test(timeout)) throw new InvalidAgentError(`${where}: approval.timeout "${timeout}" must look like 30s, 15m or 24h`);
+    if (!isDuration(timeout)) throw new InvalidAgentError(`${where}: approval.timeout "${timeout}" ${DURATION_HINT}`);
     const model = this.options.modelOverride ?? def.model;
     try {
       parseModelRef(model);

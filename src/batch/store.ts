@@ -7,6 +7,7 @@
  * - an outcome is written only while its item is still 'pending'.
  */
 import type pg from 'pg';
+import { inTransaction } from '../infra/transaction';
 import type { BatchInputItem, BatchItem, BatchSpec, BatchSummary, ItemOutcome, ItemStatus } from '../shared/batch-types';
 import { BatchInputError } from './inputs';
 
@@ -21,21 +22,6 @@ async function insertItems(client: pg.PoolClient | pg.Pool, table: 'batch_inputs
      SELECT $1, $4::int + ord::int - 1, input, key FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(input, key, ord)`,
     [owner, items.map((i) => i.input), items.map((i) => i.key ?? null), from],
   );
-}
-
-async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const out = await fn(client);
-    await client.query('COMMIT');
-    return out;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
 }
 
 /**

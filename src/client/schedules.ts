@@ -8,6 +8,7 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleSpec } from '@temporalio/client';
 import { deleteInputSet } from '../batch/store';
 import type { BatchSpec } from '../shared/batch-types';
+import { DURATION_HINT, isDuration } from '../shared/duration';
 import type { FlowRunInput, FlowSpec } from '../shared/flow-types';
 import type { HousekeepingInput } from '../shared/housekeeping-types';
 import { BATCH_RUN_WORKFLOW, HOUSEKEEPING_WORKFLOW } from '../workflows/batch-definitions';
@@ -84,7 +85,6 @@ export interface ScheduleInfo {
 }
 
 const SCHEDULE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
-const DURATION = /^\d+(\.\d+)?(ms|s|m|h|d)$/;
 
 export function assertScheduleId(id: string): string {
   if (!SCHEDULE_ID.test(id)) throw new InvalidInputError(`malformed schedule id "${id}": letters, digits and . _ - (e.g. nightly-triage)`);
@@ -92,7 +92,7 @@ export function assertScheduleId(id: string): string {
 }
 
 function duration(name: string, v: string | undefined): string | undefined {
-  if (v !== undefined && !DURATION.test(v)) throw new InvalidInputError(`${name} must be a duration like 30s, 15m, 1h or 1d, not "${v}"`);
+  if (v !== undefined && !isDuration(v)) throw new InvalidInputError(`${name} ${DURATION_HINT}, not "${v}"`);
   return v;
 }
 

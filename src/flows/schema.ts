@@ -3,16 +3,16 @@
  * between nodes, cycles and templates are checked in checks.ts.
  */
 import { z } from 'zod';
+import { DURATION, DURATION_HINT } from '../shared/duration';
 import { COMPARISON_OPERATORS, isPath } from '../shared/flow-expr';
 import type { FlowCondition, FlowNodeType, JsonValue } from '../shared/flow-types';
 
 /** Node ids: also part of child workflow ids, so kept to a safe alphabet. */
 export const NODE_ID = /^[a-z][a-z0-9_-]{0,62}$/;
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
-const DURATION = /^\d+(\.\d+)?\s*(ms|s|m|h|d)$/;
 
 const nodeId = z.string().regex(NODE_ID, 'must be a node id (lower-case letters, digits, "_" and "-", starting with a letter)');
-const duration = z.string().regex(DURATION, 'must look like 30s, 15m or 24h');
+const duration = z.string().regex(DURATION, DURATION_HINT);
 const dottedPath = z.string().min(1).refine(isPath, 'must be a dotted path such as output.category');
 const template = z.string().min(1).max(20_000);
 const json = z.json() as z.ZodType<JsonValue>;

@@ -3,6 +3,8 @@
  * stops the process with one message naming the variable.
  */
 import { z } from 'zod';
+import { DURATION, DURATION_HINT } from '../shared/duration';
+import { formatIssues } from '../shared/issues';
 
 const intFromEnv = (def: number) => z.coerce.number().int().positive().default(def);
 
@@ -37,7 +39,7 @@ export const ConfigSchema = z.object({
    * How often the worker's housekeeping schedule runs (it creates it at start-up if it is
    * missing), e.g. `1h` or `30m`; `off` creates none.
    */
-  HOUSEKEEPING_EVERY: z.union([z.literal('off'), z.string().regex(/^\d+(s|m|h|d)$/, "must be a duration like 30m, 1h or 1d, or 'off'")]).default('1h'),
+  HOUSEKEEPING_EVERY: z.union([z.literal('off'), z.string().regex(DURATION, `${DURATION_HINT}, or 'off'`)]).default('1h'),
   EMBEDDED_POSTGRES_PORT: intFromEnv(54329),
   /** Overrides every agent's model, e.g. `openai:gpt-4o-mini`. */
   DURABLE_AGENTS_MODEL: z.string().regex(/^[a-z0-9-]+:.+$/, 'must look like <provider>:<model>').optional(),
@@ -59,8 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = ConfigSchema.safeParse(cleaned);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`invalid configuration: ${issues.join('; ')}`);
+    throw new ConfigError(`invalid configuration: ${formatIssues(parsed.error.issues)}`);
   }
   return parsed.data;
 }

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
 import type { Logger } from './logger';
+import { transactionOn } from './transaction';
 import { PROJECT_ROOT } from './paths';
 
 const LOCK_ID = 7_233_001;
@@ -58,13 +59,12 @@ export async function migrate(pool: pg.Pool, log: Logger, dir = migrationsDir())
         }
         continue;
       }
-      await client.query('BEGIN');
       try {
-        await client.query(m.sql);
-        await client.query('INSERT INTO schema_migrations (version, name, sha256) VALUES ($1, $2, $3)', [m.version, m.name, m.sha256]);
-        await client.query('COMMIT');
+        await transactionOn(client, async (tx) => {
+          await tx.query(m.sql);
+          await tx.query('INSERT INTO schema_migrations (version, name, sha256) VALUES ($1, $2, $3)', [m.version, m.name, m.sha256]);
+        });
       } catch (err) {
-        await client.query('ROLLBACK');
         throw new Error(`migration ${m.name} failed: ${(err as Error).message}`);
       }
       applied.push(m.name);

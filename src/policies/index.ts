@@ -10,11 +10,12 @@ import { z } from 'zod';
 import { ConfigError } from '../infra/config';
 import type { ModelProviders } from '../models/registry';
 import type { ModelResponse } from '../models/types';
-import { BudgetLedger, parseBudgetConfig, PolicyConfigError, type BudgetConfig } from './budget';
-import { RESERVED_KEY_MESSAGE, reservedKeyPaths } from './budget/config';
+import { BudgetLedger, parseBudgetConfig, type BudgetConfig } from './budget';
+import { PolicyConfigError, RESERVED_KEY_MESSAGE, reservedKeyPaths } from './config-parse';
 import { LruMap, parseCacheConfig, ResponseCache, type CacheConfig } from './cache';
 import { GuardrailConfigError, parseGuardrailConfig, resolveGuardrailConfig, type GuardrailConfig, type GuardrailConfigInput } from './guardrails';
 import { checkRouterProviders, ModelRouter, parseRouterConfig, type RouterConfig } from './router';
+import { describeIssues } from '../shared/issues';
 
 const Layered = z.record(z.string().min(1), z.unknown());
 
@@ -131,9 +132,8 @@ export function policyConfigFrom(raw: unknown, where: string, providers?: string
   if (reserved.length > 0) throw new PolicyConfigFileError(`${where}: ${reserved[0]}: ${RESERVED_KEY_MESSAGE}`);
   const parsed = PolicyFileSchema.safeParse(raw);
   if (!parsed.success) {
-    const i = parsed.error.issues[0]!;
-    const field = i.code === 'unrecognized_keys' ? [...i.path.map(String), ...i.keys].join('.') : i.path.map(String).join('.');
-    throw new PolicyConfigFileError(`${where}: ${field || '(root)'}: ${i.code === 'unrecognized_keys' ? 'unknown field' : i.message}`);
+    const first = describeIssues(parsed.error.issues)[0]!;
+    throw new PolicyConfigFileError(`${where}: ${first.field}: ${first.message}`);
   }
   const file = parsed.data;
   try {

@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import { outageFailure, isInfrastructureError } from '../infra/outage';
+import { inTransaction } from '../infra/transaction';
 
 export interface EffectMeta {
   key: string;
@@ -36,28 +37,19 @@ export async function readEffect(db: pg.Pool, key: string): Promise<{ result: un
 }
 
 async function runOnceIn<T>(db: pg.Pool, meta: EffectMeta, effect: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await db.connect();
-  try {
-    await client.query('BEGIN');
+  const done = await inTransaction(db, async (tx) => {
     // A concurrent duplicate blocks here until the first commits, then inserts nothing.
-    const inserted = await client.query(
+    const inserted = await tx.query(
       `INSERT INTO tool_effects (idempotency_key, tool, kind, tenant_id, workflow_id, args)
        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING`,
       [meta.key, meta.tool, meta.kind, meta.tenantId, meta.workflowId, JSON.stringify(meta.args ?? null)],
     );
-    if (inserted.rowCount === 0) {
-      await client.query('ROLLBACK');
-      const prior = await db.query<{ result: T }>('SELECT result FROM tool_effects WHERE idempotency_key = $1', [meta.key]);
-      return prior.rows[0]!.result;
-    }
-    const result = await effect(client);
-    await client.query('UPDATE tool_effects SET result = $2 WHERE idempotency_key = $1', [meta.key, JSON.stringify(result ?? null)]);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+    if (inserted.rowCount === 0) return undefined; // done before: nothing changed here
+    const result = await effect(tx);
+    await tx.query('UPDATE tool_effects SET result = $2 WHERE idempotency_key = $1', [meta.key, JSON.stringify(result ?? null)]);
+    return { result };
+  });
+  if (done) return done.result;
+  const prior = await db.query<{ result: T }>('SELECT result FROM tool_effects WHERE idempotency_key = $1', [meta.key]);
+  return prior.rows[0]!.result;
 }

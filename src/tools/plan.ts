@@ -6,6 +6,7 @@ import type { ToolCall } from '../shared/messages';
 import type { ToolCallPlan } from '../shared/tool-plan';
 import { argsHash } from './args-hash';
 import type { ToolRegistry } from './registry';
+import { formatIssues } from '../shared/issues';
 
 /** Who may run which tool with which arguments (guardrails); `block` refuses the call. */
 export type ToolAccessCheck = (tool: string, args: unknown) => { action: string; findings: Array<{ type: string; rule?: string }> };
@@ -24,7 +25,7 @@ export function planToolCall(call: ToolCall, tools: Pick<ToolRegistry, 'get'>, t
   }
   const parsed = tool.input.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i: { path: PropertyKey[]; message: string }) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ');
+    const problems = formatIssues(parsed.error.issues);
     return { ...base, status: 'invalid', error: `Arguments for "${call.name}" do not match its schema: ${problems}.` };
   }
   const args = parsed.data;

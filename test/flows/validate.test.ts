@@ -53,7 +53,7 @@ test('cycles are refused, naming a node on the cycle and the cycle', () => {
 test('bad fields are refused with the field named', () => {
   expect(problems(flow({ route: { agnet: 'a' } }))).toBe('flow "triage": node "route": agent: is required; node "route": unknown field "agnet"');
   expect(problems(flow({ route: { agent: 'a', timeout: 'soon', retry: { maximumAttempts: 0 } } }))).toBe(
-    'flow "triage": node "route": timeout: must look like 30s, 15m or 24h; node "route": retry.maximumAttempts: Too small: expected number to be >=1',
+    'flow "triage": node "route": timeout: must be a duration like 30s, 15m, 1h or 1d; node "route": retry.maximumAttempts: Too small: expected number to be >=1',
   );
   expect(problems(flow({ route: { agent: 'a', onFailure: 'retry' } }))).toBe('flow "triage": node "route": onFailure: must be "fail", "skip" or { "fallback": "<node>" }');
   expect(problems(flow({ route: { type: 'wait' } }))).toBe('flow "triage": node "route": unknown type "wait" (one of agent, map, loop, parallel, escalation)');

@@ -1,4 +1,5 @@
-import { countersFor, parseBudgetConfig, periodsOf, PolicyConfigError } from '../../src/policies/budget';
+import { countersFor, parseBudgetConfig, periodsOf } from '../../src/policies/budget';
+import { PolicyConfigError } from '../../src/policies/config-parse';
 
 function configError(input: unknown): PolicyConfigError {
   try {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { type CacheableRequest, isCacheableTool, parseCacheConfig, cachePolicyFor, ResponseCache } from '../../src/policies/cache';
-import type { PolicyConfigError } from '../../src/policies/budget';
+import type { PolicyConfigError } from '../../src/policies/config-parse';
 import type { ModelResponse } from '../../src/models/types';
 
 const databaseUrl = process.env.TEST_DATABASE_URL;

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { createModelProviders } from '../../src/models/registry';
 import type { CallOptions, ModelProvider, ModelRequest, ModelResponse } from '../../src/models/types';
-import { PolicyConfigError } from '../../src/policies/budget';
+import { PolicyConfigError } from '../../src/policies/config-parse';
 import { ModelRouter, NoModelAvailableError, parseRouterConfig, type RouterConfigInput, TenantRateLimitedError } from '../../src/policies/router';
 import { FailureType } from '../../src/shared/failures';
 

@@ -6,7 +6,8 @@
 import { createModelProviders } from '../../src/models/registry';
 import type { ModelProvider, ModelRequest, ModelResponse } from '../../src/models/types';
 import { GuardrailSettings, PolicyConfigFileError, policyConfigFrom } from '../../src/policies';
-import { countersFor, parseBudgetConfig, PolicyConfigError } from '../../src/policies/budget';
+import { countersFor, parseBudgetConfig } from '../../src/policies/budget';
+import { PolicyConfigError } from '../../src/policies/config-parse';
 import { limitsOf } from '../../src/policies/budget/scopes';
 import { cachePolicyFor, parseCacheConfig } from '../../src/policies/cache';
 import {

@@ -187,19 +187,3 @@ function appliedOf(tenantId: string, r: AppliedRow): AppliedCounter {
   return { ...stateOf(tenantId, r), previousAlertUsd: r.old_alert_usd, previousAlertTokens: r.old_alert_tokens };
 }
 
-/** Runs `fn` in a transaction on a pooled connection; a connection that cannot even roll back is discarded. */
-export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    await client.query('BEGIN');
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch((rollbackErr: Error) => (broken = rollbackErr));
-    throw err;
-  } finally {
-    client.release(broken);
-  }
-}

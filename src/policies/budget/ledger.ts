@@ -12,6 +12,7 @@
  *   its money was spent at the provider.
  */
 import type pg from 'pg';
+import { inTransaction } from '../../infra/transaction';
 import type { BudgetConfig } from './config';
 import {
   type AppliedCounter,
@@ -21,7 +22,6 @@ import {
   type CounterState,
   ensureCounters,
   holdDelta,
-  inTransaction,
   isMissingCounters,
   MissingCounters,
   outcomeOf,

@@ -3,7 +3,7 @@
  * per-agent switches. Validated by zod; a bad value names its field path.
  */
 import { z } from 'zod';
-import { parsePolicyConfig } from '../budget/config';
+import { parsePolicyConfig } from '../config-parse';
 
 /** A tenant's or agent's overrides. */
 export const CacheOverrideSchema = z

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { PII_TYPES } from './pii';
 import { DEFAULT_TOXIC_TERMS } from './toxicity';
 import type { Direction } from './types';
+import { describeIssues } from '../../shared/issues';
 
 const Mode = z.enum(['block', 'redact', 'flag']);
 const DirectionSchema = z.enum(['input', 'output', 'tool_result']);
@@ -114,7 +115,7 @@ export function parseGuardrailConfig(input: unknown, source?: string): Guardrail
   const result = reserved.length > 0 ? undefined : GuardrailConfigSchema.safeParse(input ?? {});
   if (result?.success) return result.data;
   const issues = result
-    ? result.error.issues.map((i) => ({ path: ['guardrails', ...i.path.map(String)].join('.'), message: i.message }))
+    ? describeIssues(result.error.issues, ['guardrails']).map((d) => ({ path: d.field, message: d.message }))
     : reserved.map((path) => ({ path, message: '"__proto__" cannot name an agent, a role or anything else here' }));
   const where = source === undefined ? '' : ` (in ${source})`;
   throw new GuardrailConfigError(issues.map((i) => `${i.path}: ${i.message}${where}`).join('; '), issues);

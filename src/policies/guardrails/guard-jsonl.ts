@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { GuardrailConfig } from './config';
 import { runGuardrails } from './pipeline';
 import type { GuardContext } from './types';
+import { formatIssues } from '../../shared/issues';
 
 const LineSchema = z.object({
   id: z.union([z.string(), z.number()]),
@@ -69,5 +70,5 @@ function parseLine(raw: string): z.output<typeof LineSchema> | { error: string }
   }
   const parsed = LineSchema.safeParse(value);
   if (parsed.success) return parsed.data;
-  return { error: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') };
+  return { error: formatIssues(parsed.error.issues) };
 }

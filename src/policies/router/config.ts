@@ -3,7 +3,7 @@
  * breakers and rate limits. Validated by zod; a bad value names its field path.
  */
 import { z } from 'zod';
-import { parsePolicyConfig } from '../budget/config';
+import { parsePolicyConfig } from '../config-parse';
 
 const modelRef = z.string().regex(/^[a-z0-9][a-z0-9-]*:.+$/, 'must look like <provider>:<model>, e.g. openai:gpt-4o-mini');
 

@@ -9,7 +9,7 @@ import type { PriceTable } from '../../models/pricing';
 import type { ModelProviders } from '../../models/registry';
 import { type ModelRequest, type ModelResponse, parseModelRef } from '../../models/types';
 import { FailureType } from '../../shared/failures';
-import { PolicyConfigError } from '../budget/config';
+import { PolicyConfigError } from '../config-parse';
 import { estimateCallCost } from '../budget/estimate';
 import { CircuitBreakers, providerBreaker } from './breaker';
 import { type ClassifiedError, classifyForRouting, type ErrorClassifier } from './classify';
