@@ -22,6 +22,7 @@ import pg from 'pg';
 import { AgentClient } from '../src/client/agent-client';
 import { createLogger } from '../src/infra/logger';
 import { PROJECT_ROOT } from '../src/infra/paths';
+import { loadConfig } from '../src/infra/config';
 import { startDevServer } from '../src/infra/temporal-dev';
 import type { AgentRunResult } from '../src/shared/run-types';
 import { STEADY_AGENT } from '../test/fixtures/guarantee-agents';
@@ -84,7 +85,7 @@ async function main(): Promise<number> {
     if (!fs.existsSync(f)) throw new Error(`${path.relative(PROJECT_ROOT, f)} is missing: run npm run build first`);
   }
   say(`starting: Temporal dev server, a Postgres of its own, the model server; ${WORKERS} worker processes; ${RUNS} runs (seed ${SEED})`);
-  const [server, db, llm] = await Promise.all([startDevServer({ dbFilename: null, log }), startCrashablePostgres(), startOpenAIPlanServer()]);
+  const [server, db, llm] = await Promise.all([startDevServer({ dbFilename: null, cliPath: loadConfig().TEMPORAL_CLI_PATH, log }), startCrashablePostgres(), startOpenAIPlanServer()]);
   const pool = new pg.Pool({ connectionString: db.url, max: 4 });
   pool.on('error', () => undefined);
   const connection = await Connection.connect({ address: server.address });

@@ -13,6 +13,7 @@ import { AgentRegistry } from '../src/agents/registry';
 import { createLogger, type Logger } from '../src/infra/logger';
 import { migrate } from '../src/infra/migrations';
 import { createPool, freePort, startEmbeddedPostgres } from '../src/infra/postgres';
+import { loadConfig } from '../src/infra/config';
 import { PERFORMANCE_ARGS, startDevServer } from '../src/infra/temporal-dev';
 import { createModelProviders } from '../src/models/registry';
 import { createPolicies, loadPolicyConfig, policyConfigFrom } from '../src/policies';
@@ -79,7 +80,7 @@ export async function startBenchEnv(opts: BenchEnvOptions): Promise<BenchEnv> {
     // Started together (each takes a second or two); allSettled so one failing still
     // leaves the other registered for shutdown.
     const [serverStart, databaseStart] = await Promise.allSettled([
-      serverArgs ? startExperimentalServer({ dbFilename, serverArgs, log }) : startDevServer({ dbFilename, log }),
+      serverArgs ? startExperimentalServer({ dbFilename, serverArgs, log }) : startDevServer({ dbFilename, cliPath: loadConfig().TEMPORAL_CLI_PATH, log }),
       startPostgres(dir, log),
     ]);
     if (serverStart.status === 'fulfilled') cleanup.push(() => serverStart.value.shutdown());

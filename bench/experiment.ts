@@ -8,6 +8,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from '../src/infra/logger';
+import { loadConfig } from '../src/infra/config';
 import { resolveTemporalCli } from '../src/infra/temporal-cli';
 import { ALL_SEARCH_ATTRIBUTES } from '../src/shared/search-attributes';
 import { agentWorkerOptions, type AgentWorkerOptions } from '../src/workers/agent-worker';
@@ -24,7 +25,7 @@ export interface Experiment {
 export async function startExperimentalServer(o: { dbFilename: string | null; serverArgs: readonly string[]; log: Logger }): Promise<{ address: string; namespace: string; shutdown(): Promise<void> }> {
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
-      executable: await resolveTemporalCli(o.log),
+      executable: await resolveTemporalCli(o.log, loadConfig().TEMPORAL_CLI_PATH),
       namespace: 'default',
       ip: '127.0.0.1',
       dbFilename: o.dbFilename ?? undefined,

@@ -22,7 +22,7 @@ export async function connect(config: Config = loadConfig()): Promise<AgentClien
 
 /** The Web UI base URL: TEMPORAL_UI_URL, else the embedded dev server's. */
 export function uiUrl(config: Config): string | undefined {
-  return process.env.TEMPORAL_UI_URL ?? (config.TEMPORAL_ADDRESS ? undefined : `http://localhost:${config.TEMPORAL_UI_PORT}`);
+  return config.TEMPORAL_UI_URL ?? (config.TEMPORAL_ADDRESS ? undefined : `http://localhost:${config.TEMPORAL_UI_PORT}`);
 }
 
 async function requireAgent(client: AgentClient, agent: string): Promise<string> {

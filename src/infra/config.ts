@@ -47,6 +47,10 @@ export const ConfigSchema = z.object({
   OPENAI_BASE_URL: z.string().url().optional(),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: z.string().url().optional(),
+  /** Where the CLI links runs to; default: the dev server's UI (without TEMPORAL_ADDRESS). */
+  TEMPORAL_UI_URL: z.string().url().optional(),
+  /** Structured log lines on stderr from this level up; also the Temporal SDK's (debug adds stacks). */
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('warn'),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -57,8 +61,8 @@ export class ConfigError extends Error {
 
 /** Parses the environment; throws a ConfigError whose message names each bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  // Empty strings mean "unset": shells and compose files often export VAR= .
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  // Empty (or blank) values mean "unset": shells and compose files often export VAR= .
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
   const parsed = ConfigSchema.safeParse(cleaned);
   if (!parsed.success) {
     throw new ConfigError(`invalid configuration: ${formatIssues(parsed.error.issues)}`);

@@ -1,6 +1,6 @@
 /**
  * Minimal structured logger: one JSON object per line on stderr, so stdout stays free
- * for the CLI's human output. Level from LOG_LEVEL (debug|info|warn|error).
+ * for the CLI's human output. Processes pass the level they were configured with (LOG_LEVEL, see config.ts).
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -13,7 +13,7 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
-export function createLogger(base: Record<string, unknown> = {}, level: LogLevel = envLevel()): Logger {
+export function createLogger(base: Record<string, unknown> = {}, level: LogLevel = 'warn'): Logger {
   const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
     if (ORDER[lvl] < ORDER[level]) return;
     process.stderr.write(`${JSON.stringify({ ts: new Date().toISOString(), level: lvl, msg, ...base, ...fields })}\n`);
@@ -27,7 +27,3 @@ export function createLogger(base: Record<string, unknown> = {}, level: LogLevel
   };
 }
 
-function envLevel(): LogLevel {
-  const v = process.env.LOG_LEVEL;
-  return v === 'debug' || v === 'info' || v === 'warn' || v === 'error' ? v : 'warn';
-}

@@ -49,7 +49,7 @@ function goInstall(gobin: string, log: Logger): Promise<boolean> {
 }
 
 /** Resolves the executable for `TestWorkflowEnvironment.createLocal`, building it if needed. */
-export async function resolveTemporalCli(log: Logger, explicit = process.env.TEMPORAL_CLI_PATH): Promise<EphemeralServerExecutable> {
+export async function resolveTemporalCli(log: Logger, explicit?: string): Promise<EphemeralServerExecutable> {
   if (explicit) {
     if (!isExecutable(explicit)) throw new Error(`TEMPORAL_CLI_PATH=${explicit} is not an executable file`);
     return { type: 'existing-path', path: explicit };

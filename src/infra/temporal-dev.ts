@@ -15,6 +15,8 @@ export interface DevServerOptions {
   /** SQLite file; `null` keeps history in memory (tests). */
   dbFilename?: string | null;
   namespace?: string;
+  /** TEMPORAL_CLI_PATH: a Temporal CLI binary to use instead of finding one. */
+  cliPath?: string;
   log: Logger;
 }
 
@@ -43,7 +45,7 @@ export const PERFORMANCE_ARGS: readonly string[] = [
 ];
 
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
-  const executable = await resolveTemporalCli(opts.log);
+  const executable = await resolveTemporalCli(opts.log, opts.cliPath);
   const namespace = opts.namespace ?? 'default';
   if (opts.dbFilename) fs.mkdirSync(path.dirname(opts.dbFilename), { recursive: true });
   const env = await TestWorkflowEnvironment.createLocal({

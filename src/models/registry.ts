@@ -1,5 +1,6 @@
 /** The model providers a worker has, built once at start-up from configuration. */
 import { ApplicationFailure } from '@temporalio/common';
+import type { Config } from '../infra/config';
 import { FailureType } from '../shared/failures';
 import { AnthropicProvider } from './anthropic';
 import { LocalProvider, type Playbook } from './local';
@@ -77,13 +78,10 @@ function connectionOf(
   };
 }
 
-/** Reads OPENAI_API_KEY, OPENAI_BASE_URL, ANTHROPIC_API_KEY and ANTHROPIC_BASE_URL; empty values count as unset. */
-export function providerOptionsFromEnv(env: Record<string, string | undefined> = process.env): ModelProviderOptions {
-  const read = (name: string): string | undefined => env[name]?.trim() || undefined;
+/** The providers' connections as configured (OPENAI_API_KEY, OPENAI_BASE_URL, ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL). */
+export function providerOptionsFrom(config: Partial<Pick<Config, 'OPENAI_API_KEY' | 'OPENAI_BASE_URL' | 'ANTHROPIC_API_KEY' | 'ANTHROPIC_BASE_URL'>>): ModelProviderOptions {
   const options: ModelProviderOptions = {};
-  const openai = { apiKey: read('OPENAI_API_KEY'), baseURL: read('OPENAI_BASE_URL') };
-  if (openai.apiKey || openai.baseURL) options.openai = openai;
-  const anthropic = { apiKey: read('ANTHROPIC_API_KEY'), baseURL: read('ANTHROPIC_BASE_URL') };
-  if (anthropic.apiKey || anthropic.baseURL) options.anthropic = anthropic;
+  if (config.OPENAI_API_KEY || config.OPENAI_BASE_URL) options.openai = { apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL };
+  if (config.ANTHROPIC_API_KEY || config.ANTHROPIC_BASE_URL) options.anthropic = { apiKey: config.ANTHROPIC_API_KEY, baseURL: config.ANTHROPIC_BASE_URL };
   return options;
 }

@@ -19,7 +19,7 @@ export const DEMO_TASK = `My espresso machine from order ${DEMO_ORDER} arrived b
 
 async function boot(config: Config, out: Out): Promise<Stack> {
   out(config.TEMPORAL_ADDRESS ? `connecting to Temporal at ${config.TEMPORAL_ADDRESS}…` : 'starting Temporal dev server, Postgres and a worker…');
-  return startStack({ config, log: createLogger({ component: 'dev' }), agents: loadAgents(config.AGENTS_MODULE), withWorker: true });
+  return startStack({ config, log: createLogger({ component: 'dev' }, config.LOG_LEVEL), agents: loadAgents(config.AGENTS_MODULE), withWorker: true });
 }
 
 function describe(stack: Stack, config: Config, out: Out): void {
@@ -75,7 +75,7 @@ export async function demoCommand(config: Config, out: Out): Promise<number> {
       },
     });
     out(resultText(result));
-    const ui = process.env.TEMPORAL_UI_URL ?? stack.uiUrl;
+    const ui = config.TEMPORAL_UI_URL ?? stack.uiUrl;
     if (ui) out(`Web UI: ${webUiLink(ui, stack.namespace, id)}`);
     if (process.stdout.isTTY && !process.env.CI) {
       out('The Web UI stays up until you press Ctrl+C.');

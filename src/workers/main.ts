@@ -12,7 +12,7 @@ import { startStack } from './stack';
 
 async function main(): Promise<number> {
   const config = loadConfig();
-  const log = createLogger({ component: 'worker' });
+  const log = createLogger({ component: 'worker' }, config.LOG_LEVEL);
   const stack = await startStack({ config, log, agents: loadAgents(config.AGENTS_MODULE), withWorker: true });
   log.warn('worker started', { taskQueue: config.TASK_QUEUE, address: stack.address, agents: stack.agents.names(), pid: process.pid });
   let stopping: Promise<number> | undefined;

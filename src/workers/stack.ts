@@ -17,7 +17,7 @@ import type { Logger } from '../infra/logger';
 import { dataDir } from '../infra/paths';
 import { openDatabase, type Database } from '../infra/postgres';
 import { startDevServer, type DevServer } from '../infra/temporal-dev';
-import { createModelProviders, providerOptionsFromEnv } from '../models/registry';
+import { createModelProviders, providerOptionsFrom } from '../models/registry';
 import { createPolicies, loadPolicyConfig } from '../policies';
 import { createAgentWorker, defaultWorkflowBundlePath } from './agent-worker';
 
@@ -94,9 +94,9 @@ export interface StackOptions {
  * as a tool reporting an outage, is a warning with its message rather than a multi-line
  * stack trace. The level follows LOG_LEVEL (default warn); LOG_LEVEL=debug adds the stacks.
  */
-function routeSdkLogs(log: Logger): void {
-  const debug = process.env.LOG_LEVEL === 'debug';
-  const level = debug ? 'DEBUG' : process.env.LOG_LEVEL === 'info' ? 'INFO' : 'WARN';
+function routeSdkLogs(log: Logger, logLevel: Config['LOG_LEVEL']): void {
+  const debug = logLevel === 'debug';
+  const level = debug ? 'DEBUG' : logLevel === 'info' ? 'INFO' : 'WARN';
   const sdk = log.child({ source: 'temporal-sdk' });
   const write = ({ level: at, message, meta }: LogEntry): void => {
     const { error, ...fields } = meta ?? {};
@@ -116,9 +116,9 @@ function routeSdkLogs(log: Logger): void {
 export async function startStack({ config, log, agents: defs, withWorker }: StackOptions): Promise<Stack> {
   // Validate agents before starting servers: a broken definition should fail fast.
   const agents = new AgentRegistry(defs, { modelOverride: config.DURABLE_AGENTS_MODEL });
-  const providers = withWorker ? createModelProviders({ ...providerOptionsFromEnv(process.env), playbooks: agents.playbooks() }) : undefined;
+  const providers = withWorker ? createModelProviders({ ...providerOptionsFrom(config), playbooks: agents.playbooks() }) : undefined;
   const policyConfig = providers ? loadPolicyConfig(config.POLICY_CONFIG, providers.names()) : undefined;
-  routeSdkLogs(log);
+  routeSdkLogs(log, config.LOG_LEVEL);
   let dev: DevServer | undefined;
   let db: Database | undefined;
   let connection: NativeConnection | undefined;
@@ -130,6 +130,7 @@ export async function startStack({ config, log, agents: defs, withWorker }: Stac
         uiPort: config.TEMPORAL_UI_PORT,
         dbFilename: path.join(dataDir(), 'temporal.sqlite'),
         namespace: config.TEMPORAL_NAMESPACE,
+        cliPath: config.TEMPORAL_CLI_PATH,
         log,
       });
     }

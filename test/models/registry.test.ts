@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { createModelProviders, PLACEHOLDER_API_KEY, providerOptionsFromEnv } from '../../src/models/registry';
+import { loadConfig } from '../../src/infra/config';
+import { createModelProviders, PLACEHOLDER_API_KEY, providerOptionsFrom } from '../../src/models/registry';
 import { ScriptedProvider } from '../../src/models/scripted';
 import { FailureType } from '../../src/shared/failures';
 import { startFakeLlmServer } from '../support/fake-llm-server';
@@ -58,19 +59,19 @@ describe('createModelProviders', () => {
   });
 });
 
-describe('providerOptionsFromEnv', () => {
-  it('reads keys and base URLs, treating empty values as unset', () => {
+describe('providerOptionsFrom', () => {
+  it('takes keys and base URLs from the configuration, where empty values count as unset', () => {
     expect(
-      providerOptionsFromEnv({
+      providerOptionsFrom(loadConfig({
         OPENAI_API_KEY: 'sk-1',
         OPENAI_BASE_URL: '',
         ANTHROPIC_API_KEY: ' ',
         ANTHROPIC_BASE_URL: 'http://proxy',
-      }),
+      })),
     ).toEqual({
       openai: { apiKey: 'sk-1', baseURL: undefined },
       anthropic: { apiKey: undefined, baseURL: 'http://proxy' },
     });
-    expect(providerOptionsFromEnv({})).toEqual({});
+    expect(providerOptionsFrom(loadConfig({}))).toEqual({});
   });
 });

@@ -10,6 +10,7 @@ import pg from 'pg';
 import { createLogger } from '../../src/infra/logger';
 import { migrate } from '../../src/infra/migrations';
 import { BATCH_READER_ROLE, ensureBatchReaderRole, freePort, startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../src/infra/postgres';
+import { loadConfig } from '../../src/infra/config';
 import { startDevServer } from '../../src/infra/temporal-dev';
 import { writeWorkflowBundle } from '../../src/workers/bundle';
 
@@ -19,7 +20,7 @@ export default async function globalSetup(): Promise<void> {
   // Embedded Postgres runs as its own system user when we are root: it must reach the dir.
   fs.chmodSync(dir, 0o755);
   const [server, database] = await Promise.all([
-    startDevServer({ dbFilename: null, log }),
+    startDevServer({ dbFilename: null, cliPath: loadConfig().TEMPORAL_CLI_PATH, log }),
     (async (): Promise<EmbeddedPostgresHandle> => {
       const url = process.env.DATABASE_URL;
       if (!url) return startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port: await freePort(), persistent: false, log });
