@@ -12,6 +12,10 @@ import { randomUUID } from 'node:crypto';
 import { AGENT_CATALOG_WORKFLOW, AGENT_RUN_WORKFLOW, approveUpdate, raiseBudgetUpdate, rejectUpdate, stateQuery } from '../workflows/definitions';
 import { assertRunId, assertTenantId, InvalidInputError, newRunId } from './ids';
 
+/** temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL and TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW. */
+const TASK_QUEUE_KIND_NORMAL = 1;
+const TASK_QUEUE_TYPE_WORKFLOW = 1;
+
 export interface StartOptions {
   tenantId?: string;
   /** Workflow id; starting twice with the same id returns the running run. */
@@ -94,12 +98,12 @@ export class AgentClient {
     return this.handle(id).executeUpdate(rejectUpdate, { args: [{ callId, ...(reason ? { reason } : {}), ...(by ? { by } : {}) }] });
   }
 
-  /** Requests cancellation; the run undoes its compensable tool calls before it ends. */
   /** Resumes a run its budget policy paused; `runCapUsd` replaces the run's configured cap. */
   raiseBudget(id: string, input: RaiseBudgetInput = {}) {
     return this.handle(id).executeUpdate(raiseBudgetUpdate, { args: [input] });
   }
 
+  /** Requests cancellation; the run undoes its compensable tool calls before it ends. */
   async cancel(id: string): Promise<void> {
     await this.handle(id).cancel();
   }
@@ -108,8 +112,8 @@ export class AgentClient {
   async hasWorkers(): Promise<boolean> {
     const res = await this.client.workflowService.describeTaskQueue({
       namespace: this.client.options.namespace,
-      taskQueue: { name: this.taskQueue, kind: 1 },
-      taskQueueType: 1,
+      taskQueue: { name: this.taskQueue, kind: TASK_QUEUE_KIND_NORMAL },
+      taskQueueType: TASK_QUEUE_TYPE_WORKFLOW,
     });
     return (res.pollers?.length ?? 0) > 0;
   }

@@ -55,15 +55,3 @@ export const FailureType = {
 } as const;
 
 export type FailureTypeName = (typeof FailureType)[keyof typeof FailureType];
-
-/** Failure types that are never retried by Temporal. */
-export const NON_RETRYABLE_FAILURE_TYPES: readonly string[] = [
-  FailureType.ModelBadRequest,
-  FailureType.ModelAuthentication,
-  FailureType.UnknownModelProvider,
-  FailureType.ScriptExhausted,
-  FailureType.UnknownAgent,
-  FailureType.BudgetExceeded,
-  FailureType.GuardrailBlocked,
-  FailureType.InvalidFlowSpec,
-];

@@ -8,7 +8,7 @@ import type { ToolEffect, ToolRetrySpec } from '../shared/agent-spec';
 
 /** What a tool's code may use. Built per call by the `runTool` activity. */
 export interface ToolContext {
-  /** Stable across retries and worker restarts: `<workflowId>:<toolCallId>`. */
+  /** Stable across retries and worker restarts, unique over the workflow id's life: `<workflowId>/<first run id>/<callId>`. */
   idempotencyKey: string;
   workflowId: string;
   toolCallId: string;

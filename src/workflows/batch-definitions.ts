@@ -1,12 +1,11 @@
 /**
- * Names and queries of `batchRun` and `housekeeping`. Clients import this module, never
+ * Names and queries of `batchRun`. Clients import this module, never
  * the workflow implementations.
  */
 import { defineQuery } from '@temporalio/workflow';
 import type { BatchProgress } from '../shared/batch-types';
 
 export const BATCH_RUN_WORKFLOW = 'batchRun';
-export const HOUSEKEEPING_WORKFLOW = 'housekeeping';
 
 /** A batch's counts so far (whole batch, across continue-as-new). */
 export const progressQuery = defineQuery<BatchProgress>('progress');

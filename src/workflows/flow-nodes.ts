@@ -5,8 +5,8 @@
  * node's policy: fail the flow, skip the node, or run its fallback node instead.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { msToNumber } from '@temporalio/common/lib/time';
 import * as wf from '@temporalio/workflow';
+import { durationMs } from '../shared/duration';
 import { evaluateCondition, getPath, parseOutput, renderTemplate, type FlowScope } from '../shared/flow-expr';
 import type { FlowAgentCall, FlowEscalationNode, FlowLoopNode, FlowMapNode, FlowNode, FlowNodeOutput, FlowParallelNode, FlowSpec } from '../shared/flow-types';
 import { FailureType } from '../shared/failures';
@@ -175,7 +175,7 @@ export class NodeRunner {
         run.status = timedOut ? 'timed_out' : 'failed';
         run.error = timedOut ? `timed out after ${call.timeout}` : failureMessage(err);
         if (attempt >= attempts) throw ApplicationFailure.nonRetryable(run.error, timedOut ? FailureType.FlowNodeTimedOut : FailureType.FlowNodeFailed);
-        const wait = msToNumber(call.retry?.initialInterval ?? '1s') * (call.retry?.backoffCoefficient ?? 2) ** (attempt - 1);
+        const wait = durationMs(call.retry?.initialInterval ?? '1s') * (call.retry?.backoffCoefficient ?? 2) ** (attempt - 1);
         this.book.note('retry', `${key} attempt ${attempt} ${run.status.replace('_', ' ')}: ${run.error}; retrying in ${wait / 1000}s`, id);
         await wf.sleep(wait);
       }
@@ -268,7 +268,7 @@ export class NodeRunner {
   private async escalate(id: string, node: FlowEscalationNode, extra: Partial<FlowScope>): Promise<FlowNodeOutput> {
     const prompt = renderTemplate(node.prompt, this.book.scope(extra));
     const since = new Date();
-    const deadline = new Date(since.getTime() + msToNumber(node.timeout)).toISOString();
+    const deadline = new Date(since.getTime() + durationMs(node.timeout)).toISOString();
     this.book.note('escalation_waiting', `${id} waits for ${node.assignee ?? 'a person'} until ${deadline}: ${prompt}`, id);
     const answer = await this.desk.wait({ nodeId: id, prompt, ...(node.assignee ? { assignee: node.assignee } : {}), since: since.toISOString(), deadline }, node.timeout);
     if (answer) {

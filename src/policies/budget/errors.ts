@@ -1,8 +1,6 @@
 /** Budget errors: plain Errors, which the activity layer maps to Temporal failures. */
+import { FailureType } from '../../shared/failures';
 import { type BudgetScope, type BudgetUnit, describeScope } from './scopes';
-
-/** Failure `type` the activity layer gives a {@link BudgetExceededError} (non-retryable). */
-export const BUDGET_EXCEEDED = 'BudgetExceeded';
 
 /**
  * A call would take a scope over its limit. Nobody's bug: the caller's budget is used up,
@@ -10,8 +8,8 @@ export const BUDGET_EXCEEDED = 'BudgetExceeded';
  */
 export class BudgetExceededError extends Error {
   override readonly name = 'BudgetExceededError';
-  /** The Temporal failure type to use for this error. */
-  readonly type = BUDGET_EXCEEDED;
+  /** The Temporal failure type to use for this error (non-retryable). */
+  readonly type = FailureType.BudgetExceeded;
 
   constructor(
     readonly scope: BudgetScope,

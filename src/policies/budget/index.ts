@@ -1,7 +1,7 @@
 /** Budgets: limits per tenant, agent and run, enforced by a Postgres ledger with reserve → commit/release. */
 export { BudgetConfigSchema, BudgetLimitsSchema, parseBudgetConfig, TenantBudgetSchema } from './config';
 export type { BudgetConfig, BudgetConfigInput, BudgetLimits, TenantBudget } from './config';
-export { BUDGET_EXCEEDED, BudgetExceededError } from './errors';
+export { BudgetExceededError } from './errors';
 export { estimateCallCost, estimateChainCost } from './estimate';
 export type { CostEstimate, EstimableRequest } from './estimate';
 export { BudgetLedger } from './ledger';

@@ -11,5 +11,5 @@ export { BreakerConfigSchema, BucketSchema, ComplexitySchema, parseRouterConfig,
 export type { ComplexityOptions, RouterConfig, RouterConfigInput, RouterProfile, Tier } from './config';
 export { DEFAULT_MAX_TENANT_BUCKETS, RateLimiter, TokenBucket } from './rate-limit';
 export type { BucketOptions, RateLimiterOptions, Take } from './rate-limit';
-export { checkRouterProviders, ModelRouter, NoModelAvailableError, TENANT_RATE_LIMITED, TenantRateLimitedError } from './router';
+export { checkRouterProviders, ModelRouter, NoModelAvailableError, TenantRateLimitedError } from './router';
 export type { ModelRouterOptions, RoutableRequest, RouteAttempt, RoutedResponse, RouteContext, RoutePlan } from './router';

@@ -60,13 +60,11 @@ export interface RoutedResponse {
   attempts: RouteAttempt[];
 }
 
-/** Failure type the activity layer gives a {@link TenantRateLimitedError} (retryable, after `retryAfterMs`). */
-export const TENANT_RATE_LIMITED = 'RateLimited';
-
 /** The tenant's own rate limit is spent. Retryable after `retryAfterMs`. */
 export class TenantRateLimitedError extends Error {
   override readonly name = 'TenantRateLimitedError';
-  readonly type = TENANT_RATE_LIMITED;
+  /** The Temporal failure type to use for this error (retryable, after `retryAfterMs`). */
+  readonly type = FailureType.RateLimited;
   constructor(
     readonly tenantId: string,
     readonly retryAfterMs: number,
