@@ -1,9 +1,9 @@
 /**
- * One model step: guardrails on the input, the response cache, a budget reservation,
- * the router (the agent's model, then its fallbacks), the budget commit, the response
- * stored in the cache, guardrails on the output, and the tool calls renamed to the
- * project's ids and checked against schemas and access rules. Every policy decision is
- * returned, so it lands in the run's history.
+ * One model step, in this order: guardrails on the input, the response cache, the route
+ * (the agent's model and fallbacks, or a routed tier), a budget reservation, the provider
+ * chain, the budget commit, the response stored in the cache, guardrails on the output,
+ * and the tool calls renamed to the run's own ids and checked against schemas and access
+ * rules. Every policy decision is returned, so it lands in the run's history.
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -46,7 +46,7 @@ export interface CallModelInput {
   maxTokens?: number;
   /**
    * This model call's key in the budget ledger, unique over the workflow's whole life
-   * (`<run id>/<step>`: activity ids start again after continue-as-new). Absent in calls
+   * (`<run id>/<n>`, the run's n-th model call: activity ids start again after continue-as-new). Absent in calls
    * scheduled by older workflow code: then the run id and activity id.
    */
   callKey?: string;

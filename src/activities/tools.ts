@@ -7,6 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type pg from 'pg';
 import { policyMetrics, withSpan } from '../infra/telemetry';
 import { FailureType } from '../shared/failures';
+import type { CompensationEntryOutcome } from '../shared/run-types';
 import type { ToolOutcome } from '../shared/tool-plan';
 import type { PolicyEvent } from '../shared/policy-events';
 import { cachePolicyFor, isCacheableTool } from '../policies/cache';
@@ -29,8 +30,8 @@ export interface RunToolInput {
 
 export interface CompensateToolInput extends RunToolInput {
   result: unknown;
-  /** The outcome of the call is unknown or too large to carry: read it from the effect row, and skip the undo when there is none. */
-  fromEffectRow?: boolean;
+  /** See CompensationEntry.outcome: `unknown` is undone only with an effect row; `too_large` reads its result from it. */
+  outcome?: CompensationEntryOutcome;
 }
 
 /** What `compensateTool` did: undid the call, or found it never acted (no effect row). */
@@ -91,9 +92,9 @@ export function createToolActivities({ db, agents, policies, log }: Pick<Activit
     },
 
     /**
-     * Undoes one call. An entry recorded before its tool ran (the outcome is unknown:
-     * the activity failed or the run was cancelled meanwhile) is undone only if the
-     * effect row says the tool did act, with the result recorded there.
+     * Undoes one call. A call whose outcome is unknown (the activity failed, or the run
+     * was cancelled meanwhile) is undone only if its effect row says it acted, with the
+     * result recorded there; a call whose result was too large to carry gets it from there too.
      */
     async compensateTool(input: CompensateToolInput): Promise<CompensationResult> {
       const tool = lookup(input.agent, input.tool);
@@ -101,10 +102,10 @@ export function createToolActivities({ db, agents, policies, log }: Pick<Activit
       const stopBeating = keepAlive();
       try {
         let result = input.result;
-        if (input.fromEffectRow) {
+        if (input.outcome) {
           const row = await readEffect(db, input.idempotencyKey);
-          if (!row) return 'not_executed';
-          result = row.result;
+          if (row) result = row.result;
+          else if (input.outcome === 'unknown') return 'not_executed';
         }
         const attrs = { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': input.tool, 'gen_ai.tool.call.id': input.callId, 'durable_agents.compensation': true };
         await withSpan(`execute_tool ${input.tool}`, attrs, () => tool.compensate!(input.args, result, toolContext(db, input, 'compensate')));

@@ -92,15 +92,22 @@ export interface PendingApproval {
  * call whose outcome is unknown (it failed, or its run was cancelled meanwhile) is still
  * undone when its effect row shows it acted.
  */
+export type CompensationEntryOutcome = 'unknown' | 'too_large';
+
 export interface CompensationEntry {
   callId: string;
   tool: string;
   args: unknown;
-  /** The tool's result; absent with `fromEffectRow`. */
+  /** The tool's result (its cut text when `outcome` is `too_large`; absent when `unknown`). */
   result: unknown;
   idempotencyKey: string;
-  /** The outcome is unknown, or too large to carry: compensation reads it from the effect row and undoes nothing without one. */
-  fromEffectRow?: boolean;
+  /**
+   * Absent: the call ran and `result` is its result. `unknown`: it may not have run (it
+   * failed, or was cancelled meanwhile): compensation undoes it only if its effect row
+   * shows it acted, with the result recorded there. `too_large`: it ran, and its result
+   * is read back from the effect row (the cut text without one).
+   */
+  outcome?: CompensationEntryOutcome;
 }
 
 export interface CompensationOutcome {

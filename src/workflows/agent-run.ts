@@ -112,7 +112,7 @@ async function undo(book: AgentRunBook, input: AgentRunInput, err: unknown): Pro
       (e) =>
         throughOutages(`compensate ${e.tool}`, () =>
           compensateTool.executeWithOptions({ summary: `compensate ${e.tool}` }, [
-            { agent: book.spec!.name, tool: e.tool, callId: e.callId, args: e.args, result: e.result, tenantId: input.tenantId, idempotencyKey: e.idempotencyKey, ...(e.fromEffectRow ? { fromEffectRow: true } : {}) },
+            { agent: book.spec!.name, tool: e.tool, callId: e.callId, args: e.args, result: e.result, tenantId: input.tenantId, idempotencyKey: e.idempotencyKey, ...(e.outcome ? { outcome: e.outcome } : {}) },
           ]),
         ),
       (o) => {

@@ -81,7 +81,7 @@ export class ToolCalls {
     const idempotencyKey = this.guarded ? `${info.workflowId}/${info.firstExecutionRunId}/${plan.callId}` : `${info.workflowId}/${step}/${plan.callId}`;
     const compensable = toolSpec.effect === 'compensable';
     // Recorded before the tool runs: if the outcome is lost, the effect row decides.
-    const entry: CompensationEntry | undefined = compensable && this.guarded ? { callId: plan.callId, tool: plan.tool, args: plan.args, result: undefined, idempotencyKey, fromEffectRow: true } : undefined;
+    const entry: CompensationEntry | undefined = compensable && this.guarded ? { callId: plan.callId, tool: plan.tool, args: plan.args, result: undefined, idempotencyKey, outcome: 'unknown' } : undefined;
     if (entry) book.saga.push(entry);
     // A tool with effects finishes even when the run is cancelled meanwhile: cancelling it
     // halfway would leave an effect nobody knows about. The run's cancellation is seen at
@@ -105,7 +105,7 @@ export class ToolCalls {
     if (compensable) {
       // The outcome is known now. Small results travel with the entry; large ones are read back from the effect row.
       const carried = !outcome.truncated && jsonBytes(outcome.result) <= CARRIED_RESULT_BYTES;
-      const settled: CompensationEntry = { callId: plan.callId, tool: plan.tool, args: plan.args, result: carried ? outcome.result : undefined, idempotencyKey, ...(carried ? {} : { fromEffectRow: true }) };
+      const settled: CompensationEntry = { callId: plan.callId, tool: plan.tool, args: plan.args, result: carried ? outcome.result : preview(outcome.result, CARRIED_RESULT_BYTES / 4), idempotencyKey, ...(carried ? {} : { outcome: 'too_large' as const }) };
       if (entry) book.saga.splice(book.saga.indexOf(entry), 1, settled);
       else book.saga.push(settled);
     } else if (toolSpec.effect === 'irreversible') {

@@ -29,11 +29,25 @@ const leakyRefund = defineTool({
   },
 });
 
+/** A compensable tool whose result is too large to carry in the saga: compensation must get all of it. */
+const bigBooking = defineTool({
+  name: 'big_booking',
+  description: 'Book, answering with a long confirmation.',
+  input: z.object({}),
+  effect: 'compensable',
+  async execute(_args, ctx) {
+    return ctx.once(async () => ({ confirmation: 'x'.repeat(100_000) }));
+  },
+  async compensate(_args, result, ctx) {
+    await ctx.once(async () => ({ undoneChars: (result as { confirmation: string }).confirmation.length }));
+  },
+});
+
 let h: Harness;
 const { model, scripts } = scriptedByTask();
 beforeAll(async () => {
   h = await startHarness({
-    agents: [testAgent('saga', 'scripted:saga', { maxSteps: 12, tools: [recordStep, explode, pay, leakyRefund] })],
+    agents: [testAgent('saga', 'scripted:saga', { maxSteps: 12, tools: [recordStep, explode, pay, leakyRefund, bigBooking] })],
     providers: [model],
     sdkLogLevel: 'ERROR',
   });
@@ -159,4 +173,13 @@ test('a compensable call whose output the guardrails withhold still ran: a later
   const toolMessage = second.messages.find((m) => m.role === 'tool')!;
   expect(toolMessage.content).toMatch(/was executed, but its output was withheld by guardrails/);
   expect(toolMessage.content).not.toMatch(/IGNORE ALL PREVIOUS/);
+});
+
+test('a compensable call whose result is too large to carry is undone with its whole result, read from its effect row', async () => {
+  const task = `big ${randomUUID()}`;
+  scripts.set(task, [{ toolCalls: [{ name: 'big_booking', arguments: {} }] }, { toolCalls: [{ name: 'explode', arguments: {} }] }]);
+  const { id } = await h.agents.start('saga', task);
+  expect(await outcome(id)).toBe('failed');
+  const { rows } = await h.pool.query<{ result: { undoneChars?: number } }>("SELECT result FROM tool_effects WHERE workflow_id = $1 AND kind = 'compensate'", [id]);
+  expect(rows.map((r) => r.result.undoneChars)).toEqual([100_000]);
 });
