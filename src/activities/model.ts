@@ -10,7 +10,6 @@ import { ApplicationFailure } from '@temporalio/common';
 import { policyMetrics, withSpan } from '../infra/telemetry';
 import { costOf } from '../models/pricing';
 import { parseModelRef, type ModelRequest, type ModelResponse } from '../models/types';
-import { asOutage } from '../infra/outage';
 import { BudgetExceededError, estimateChainCost, type BudgetCall, type Reservation } from '../policies/budget';
 import { cachePolicyFor } from '../policies/cache';
 import { checkToolCall } from '../policies/guardrails';
@@ -24,7 +23,7 @@ import type { FlowBudget } from '../shared/run-types';
 import type { ToolCallPlan } from '../shared/tool-plan';
 import { planToolCalls } from '../tools/plan';
 import type { ActivityDeps } from './index';
-import { keepAlive } from './keep-alive';
+import { atActivityEdge } from './activity-edge';
 import { alertEvents, commitAnswered, guardInput, guardOutput, logPolicyEvents, toPolicyFailure } from './model-policies';
 
 export interface CallModelInput {
@@ -90,24 +89,12 @@ const ATTEMPTS_PER_TRY = 1000;
 export function createModelActivities({ agents, policies, log }: Pick<ActivityDeps, 'agents' | 'policies' | 'log'>) {
   return {
     async callModel(input: CallModelInput): Promise<CallModelResult> {
-      const stopBeating = keepAlive();
-      try {
-        return await modelStep(input);
-      } catch (err) {
-        throw asOutage(err);
-      } finally {
-        stopBeating();
-      }
+      return atActivityEdge(() => modelStep(input));
     },
 
     /** Commits a charge `callModel` could not (Postgres was down); idempotent per attempt, so a repeat charges nothing. */
     async chargeModelCall(pending: PendingCharge): Promise<PolicyEvent[]> {
-      try {
-        const committed = await policies.budget.commit(pending.call, { usd: pending.usd, tokens: pending.tokens });
-        return alertEvents(committed.alerts);
-      } catch (err) {
-        throw asOutage(err);
-      }
+      return atActivityEdge(async () => alertEvents((await policies.budget.commit(pending.call, { usd: pending.usd, tokens: pending.tokens })).alerts));
     },
   };
 

@@ -14,9 +14,9 @@ import { cachePolicyFor, isCacheableTool } from '../policies/cache';
 import { CircuitOpenError, toolBreaker } from '../policies/router';
 import { ToolError, type AnyTool, type ToolContext } from '../tools/define-tool';
 import { readEffect, runOnce } from '../tools/effects';
-import { asOutage, isInfrastructureError } from '../infra/outage';
+import { isInfrastructureError } from '../infra/outage';
 import type { ActivityDeps } from './index';
-import { keepAlive } from './keep-alive';
+import { atActivityEdge } from './activity-edge';
 import { guardToolResult, logPolicyEvents } from './model-policies';
 
 export interface RunToolInput {
@@ -83,12 +83,7 @@ export function createToolActivities({ db, agents, policies, log }: Pick<Activit
 
   return {
     async runTool(input: RunToolInput): Promise<ToolOutcome> {
-      const stopBeating = keepAlive();
-      try {
-        return await toolStep(input);
-      } finally {
-        stopBeating();
-      }
+      return atActivityEdge(() => toolStep(input));
     },
 
     /**
@@ -99,8 +94,7 @@ export function createToolActivities({ db, agents, policies, log }: Pick<Activit
     async compensateTool(input: CompensateToolInput): Promise<CompensationResult> {
       const tool = lookup(input.agent, input.tool);
       if (!tool.compensate) throw ApplicationFailure.nonRetryable(`tool "${input.tool}" has no compensation`, FailureType.ToolFailed);
-      const stopBeating = keepAlive();
-      try {
+      return atActivityEdge(async () => {
         let result = input.result;
         if (input.outcome) {
           const row = await readEffect(db, input.idempotencyKey);
@@ -109,12 +103,8 @@ export function createToolActivities({ db, agents, policies, log }: Pick<Activit
         }
         const attrs = { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': input.tool, 'gen_ai.tool.call.id': input.callId, 'durable_agents.compensation': true };
         await withSpan(`execute_tool ${input.tool}`, attrs, () => tool.compensate!(input.args, result, toolContext(db, input, 'compensate')));
-        return 'compensated';
-      } catch (err) {
-        throw asOutage(err);
-      } finally {
-        stopBeating();
-      }
+        return 'compensated' as const;
+      });
     },
   };
 
@@ -151,7 +141,7 @@ export function createToolActivities({ db, agents, policies, log }: Pick<Activit
             if (g.event) events.push(g.event);
             return done({ ok: false, error: g.action === 'block' ? `the tool failed; its error message was withheld by guardrails (${g.summary})` : g.text });
           }
-          throw asOutage(err);
+          throw err; // an outage is named at the activity's edge
         }
         if (key) await policies.toolResults.set(input.tenantId, key, result, { ttlSeconds: cacheConfig.tools.ttlSeconds }).catch((err: Error) => log.warn('tool result cache store failed', { error: err.message }));
       }
