@@ -30,7 +30,7 @@ module.exports = tseslint.config(
       'no-restricted-imports': ['error', {
         patterns: [
           { group: NODE_ONLY, message: 'Workflow code runs in the deterministic sandbox: no Node built-ins, SDK clients or pg. Put side effects in an activity.' },
-          { group: ['../activities', '../activities/*', '../models/*', '../infra/*', '../tools/*', '../agents/*', '../policies/*', '../workers/*'], allowTypeImports: true, message: 'Workflows may import activity and capability modules as types only.' },
+          { group: ['**/activities', '**/activities/*', '**/models/*', '**/infra/*', '**/tools/*', '**/agents/*', '**/policies/*', '**/workers/*', '**/cli/*', '**/client/*'], allowTypeImports: true, message: 'Workflows may import activity and capability modules as types only.' },
         ],
       }],
       'no-restricted-globals': ['error', { name: 'setTimeout', message: 'Use sleep() from @temporalio/workflow.' }, { name: 'setInterval', message: 'Use sleep() in a loop.' }],

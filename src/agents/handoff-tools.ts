@@ -1,7 +1,7 @@
 /**
  * Handoffs as tools: an agent that may hand its conversation to another gets a tool
  * `transfer_to_<agent>` the model calls with a reason. The agent run, not the tool, does
- * the handoff (src/workflows/handoff.ts); the tool exists so the model sees it and its
+ * the handoff (src/workflows/agent/handoff.ts); the tool exists so the model sees it and its
  * arguments are checked like any other call's.
  */
 import { z } from 'zod';

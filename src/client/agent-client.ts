@@ -9,7 +9,7 @@ import type { AgentSummary } from '../shared/agent-spec';
 import type { AgentRunInput, AgentRunResult, AgentRunState, RaiseBudgetInput, RunStatus } from '../shared/run-types';
 import { AgentNameKey, AgentStatusKey, CostUsdKey, TenantIdKey } from '../shared/search-attributes';
 import { randomUUID } from 'node:crypto';
-import { AGENT_CATALOG_WORKFLOW, AGENT_RUN_WORKFLOW, approveUpdate, raiseBudgetUpdate, rejectUpdate, stateQuery } from '../workflows/definitions';
+import { AGENT_CATALOG_WORKFLOW, AGENT_RUN_WORKFLOW, approveUpdate, raiseBudgetUpdate, rejectUpdate, stateQuery } from '../workflows/agent/definitions';
 import { assertRunId, assertTenantId, InvalidInputError, newRunId } from './ids';
 
 /** temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL and TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW. */

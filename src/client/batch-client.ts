@@ -15,7 +15,7 @@ import { temporalConnectionOptions } from '../infra/connection';
 import { createPool, embeddedDatabaseUrl } from '../infra/postgres';
 import type { FlowSpec } from '../shared/flow-types';
 import { BATCH_DEFAULTS, type BatchInputItem, type BatchProgress, type BatchSource, type BatchSpec, type BatchSummary, type BatchTarget } from '../shared/batch-types';
-import { BATCH_RUN_WORKFLOW, progressQuery } from '../workflows/batch-definitions';
+import { BATCH_RUN_WORKFLOW, progressQuery } from '../workflows/batch/definitions';
 import { assertRunId, assertTenantId, InvalidInputError } from './ids';
 
 /** Where a batch's items come from, as a caller gives them. */

@@ -8,7 +8,7 @@ import { readFlowSpec } from '../flows/load';
 import { validateFlowSpec } from '../flows/validate';
 import { loadConfig, type Config } from '../infra/config';
 import type { EscalationAnswer, FlowRunInput, FlowRunResult, FlowSpec, FlowState } from '../shared/flow-types';
-import { answerEscalationUpdate, FLOW_RUN_WORKFLOW, flowStateQuery } from '../workflows/flow-definitions';
+import { answerEscalationUpdate, FLOW_RUN_WORKFLOW, flowStateQuery } from '../workflows/flow/definitions';
 import { AgentClient } from './agent-client';
 import { assertRunId, assertTenantId, InvalidInputError } from './ids';
 

@@ -11,9 +11,9 @@ import type { BatchSpec } from '../shared/batch-types';
 import { DURATION_HINT, isDuration } from '../shared/duration';
 import type { FlowRunInput, FlowSpec } from '../shared/flow-types';
 import type { HousekeepingInput } from '../shared/housekeeping-types';
-import { BATCH_RUN_WORKFLOW } from '../workflows/batch-definitions';
-import { HOUSEKEEPING_WORKFLOW } from '../workflows/housekeeping-definitions';
-import { FLOW_RUN_WORKFLOW } from '../workflows/flow-definitions';
+import { BATCH_RUN_WORKFLOW } from '../workflows/batch/definitions';
+import { HOUSEKEEPING_WORKFLOW } from '../workflows/housekeeping/definitions';
+import { FLOW_RUN_WORKFLOW } from '../workflows/flow/definitions';
 import { checkBatchSpec, directSource, type BatchClient, type BatchInputs, type BatchTargetInput, type StartBatchOptions } from './batch-client';
 import { assertTenantId, InvalidInputError } from './ids';
 

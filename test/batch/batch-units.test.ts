@@ -3,7 +3,7 @@ import { BatchInputError, chunksOf, parseJsonlLine } from '../../src/batch/input
 import { progressLine, summaryLines } from '../../src/client/progress-bar';
 import type { BatchProgress, BatchSpec } from '../../src/shared/batch-types';
 import type { FlowSpec } from '../../src/shared/flow-types';
-import { itemRun, itemWorkflowId, succeededOutcome } from '../../src/workflows/batch-items';
+import { itemRun, itemWorkflowId, succeededOutcome } from '../../src/workflows/batch/batch-items';
 
 test('JSONL lines: strings, objects with input and key or id, blanks; bad lines name their number', () => {
   expect(parseJsonlLine('"hello"', 1)).toEqual({ input: 'hello' });

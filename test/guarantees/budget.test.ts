@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { costOf } from '../../src/models/pricing';
 import type { ModelProvider, ModelRequest } from '../../src/models/types';
 import type { AgentRunInput } from '../../src/shared/run-types';
-import { AGENT_RUN_WORKFLOW } from '../../src/workflows/definitions';
+import { AGENT_RUN_WORKFLOW } from '../../src/workflows/agent/definitions';
 import { testAgent } from '../fixtures/test-agents';
 import { startHarness, type Harness } from '../support/harness';
 import { scriptedByTask } from '../support/scripted-by-task';

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { z } from 'zod';
 import type { ScriptedToolCall, ScriptedTurn } from '../../src/models/scripted';
 import { defineTool } from '../../src/tools/define-tool';
-import { AGENT_RUN_WORKFLOW } from '../../src/workflows/definitions';
+import { AGENT_RUN_WORKFLOW } from '../../src/workflows/agent/definitions';
 import { explode, pay, recordStep, testAgent } from '../fixtures/test-agents';
 import { startHarness, type Harness } from '../support/harness';
 import { scriptedByTask } from '../support/scripted-by-task';

@@ -13,7 +13,7 @@ import { FlowClient } from '../../src/client/flow-client';
 import { exampleAgents } from '../../src/examples';
 import { ScriptedProvider } from '../../src/models/scripted';
 import type { ModelProvider } from '../../src/models/types';
-import { AGENT_CATALOG_WORKFLOW } from '../../src/workflows/definitions';
+import { AGENT_CATALOG_WORKFLOW } from '../../src/workflows/agent/definitions';
 import { testAgent } from '../fixtures/test-agents';
 import globalSetup from '../support/global-setup';
 import globalTeardown from '../support/global-teardown';

@@ -16,7 +16,7 @@ import { BATCH_READER_ROLE } from '../../src/batch/query';
 import { loadPage, PAGE_CHAR_BUDGET, stageBatch } from '../../src/batch/store';
 import { BatchClient } from '../../src/client/batch-client';
 import type { BatchProgress, BatchSummary } from '../../src/shared/batch-types';
-import { BATCH_RUN_WORKFLOW } from '../../src/workflows/batch-definitions';
+import { BATCH_RUN_WORKFLOW } from '../../src/workflows/batch/definitions';
 import { testAgent } from '../fixtures/test-agents';
 import { startHarness, testEnv, type Harness } from '../support/harness';
 

@@ -7,7 +7,7 @@ import { FlowClient } from '../../src/client/flow-client';
 import { InvalidFlowError } from '../../src/flows';
 import { FailureType } from '../../src/shared/failures';
 import type { FlowSpec } from '../../src/shared/flow-types';
-import { FLOW_RUN_WORKFLOW } from '../../src/workflows/flow-definitions';
+import { FLOW_RUN_WORKFLOW } from '../../src/workflows/flow/definitions';
 import { testAgent } from '../fixtures/test-agents';
 import { flowScriptedModel } from '../support/flow-script';
 import { startHarness, type Harness } from '../support/harness';

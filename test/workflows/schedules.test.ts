@@ -9,7 +9,7 @@ import { HOUSEKEEPING_SCHEDULE_ID, ScheduleClient, scheduleInputSet, type Schedu
 import { exampleFlowNames, loadFlowSpec } from '../../src/flows';
 import { ScriptedProvider } from '../../src/models/scripted';
 import type { HousekeepingResult } from '../../src/shared/housekeeping-types';
-import { HOUSEKEEPING_WORKFLOW } from '../../src/workflows/housekeeping-definitions';
+import { HOUSEKEEPING_WORKFLOW } from '../../src/workflows/housekeeping/definitions';
 import { testAgent } from '../fixtures/test-agents';
 import { startHarness, type Harness } from '../support/harness';
 

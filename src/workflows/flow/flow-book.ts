@@ -4,7 +4,7 @@
  * conditions read node outputs from it. Deterministic workflow code: times come from the
  * workflow clock.
  */
-import { preview, type FlowScope } from '../shared/flow-expr';
+import { preview, type FlowScope } from '../../shared/flow-expr';
 import type {
   FlowChildRun,
   FlowNodeOutput,
@@ -17,8 +17,8 @@ import type {
   FlowStatus,
   FlowTrailEntry,
   PendingEscalation,
-} from '../shared/flow-types';
-import { addUsage, ZERO_USAGE, type Usage } from '../shared/messages';
+} from '../../shared/flow-types';
+import { addUsage, ZERO_USAGE, type Usage } from '../../shared/messages';
 
 /** Statuses after which a node never changes again (for scheduling). */
 export const SETTLED: ReadonlySet<FlowNodeStatus> = new Set(['completed', 'skipped', 'not_taken', 'timed_out', 'failed', 'cancelled']);

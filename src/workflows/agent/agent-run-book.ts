@@ -5,11 +5,11 @@
  * disagree. Deterministic: workflow code only.
  */
 import * as wf from '@temporalio/workflow';
-import type { CallModelResult } from '../activities/model';
-import type { AgentSpec } from '../shared/agent-spec';
-import { fitConversation, MAX_CONVERSATION_BYTES } from '../shared/conversation-fit';
-import { addUsage, ZERO_USAGE, type ChatMessage, type Usage } from '../shared/messages';
-import type { PolicyEvent, StepPolicyEvent } from '../shared/policy-events';
+import type { CallModelResult } from '../../activities/model';
+import type { AgentSpec } from '../../shared/agent-spec';
+import { fitConversation, MAX_CONVERSATION_BYTES } from '../../shared/conversation-fit';
+import { addUsage, ZERO_USAGE, type ChatMessage, type Usage } from '../../shared/messages';
+import type { PolicyEvent, StepPolicyEvent } from '../../shared/policy-events';
 import type {
   AgentRunInput,
   AgentRunResult,
@@ -21,8 +21,8 @@ import type {
   PendingApproval,
   RunStatus,
   ToolCallRecord,
-} from '../shared/run-types';
-import { AgentStatusKey, CostUsdKey } from '../shared/search-attributes';
+} from '../../shared/run-types';
+import { AgentStatusKey, CostUsdKey } from '../../shared/search-attributes';
 import type { BudgetGate } from './budget-gate';
 
 /** Tool call records kept across continue-as-new; older ones are summarised away. */

@@ -6,18 +6,18 @@
  */
 import { ApplicationFailure, type Duration } from '@temporalio/common';
 import * as wf from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { AgentSpec, ToolSpec } from '../shared/agent-spec';
-import { jsonBytes } from '../shared/conversation-fit';
-import { FailureType } from '../shared/failures';
-import type { ToolMessage } from '../shared/messages';
-import type { AgentRunInput, CompensationEntry } from '../shared/run-types';
-import type { ToolCallPlan, ToolOutcome } from '../shared/tool-plan';
+import type { Activities } from '../../activities';
+import type { AgentSpec, ToolSpec } from '../../shared/agent-spec';
+import { jsonBytes } from '../../shared/conversation-fit';
+import { FailureType } from '../../shared/failures';
+import type { ToolMessage } from '../../shared/messages';
+import type { AgentRunInput, CompensationEntry } from '../../shared/run-types';
+import type { ToolCallPlan, ToolOutcome } from '../../shared/tool-plan';
 import type { AgentRunBook } from './agent-run-book';
 import type { ApprovalDesk } from './approvals';
-import { failureMessage } from './failure-message';
+import { failureMessage } from '../failure-message';
 import type { Handoffs } from './handoff';
-import { throughOutages } from './outages';
+import { throughOutages } from '../outages';
 
 const tools = wf.proxyActivities<Activities>({ startToCloseTimeout: '30s' });
 const localTools = wf.proxyLocalActivities<Activities>({ startToCloseTimeout: '10s' });

@@ -3,7 +3,7 @@
  * never the workflow implementation.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { AgentRunState, ApproveInput, RaiseBudgetInput, RejectInput } from '../shared/run-types';
+import type { AgentRunState, ApproveInput, RaiseBudgetInput, RejectInput } from '../../shared/run-types';
 
 export const AGENT_RUN_WORKFLOW = 'agentRun';
 export const AGENT_CATALOG_WORKFLOW = 'agentCatalog';

@@ -5,10 +5,10 @@
  * model as an error, and the agent answers itself.
  */
 import * as wf from '@temporalio/workflow';
-import type { AgentSpec } from '../shared/agent-spec';
-import { addUsage, type ChatMessage } from '../shared/messages';
-import type { AgentRunInput, AgentRunResult } from '../shared/run-types';
-import type { ToolCallPlan } from '../shared/tool-plan';
+import type { AgentSpec } from '../../shared/agent-spec';
+import { addUsage, type ChatMessage } from '../../shared/messages';
+import type { AgentRunInput, AgentRunResult } from '../../shared/run-types';
+import type { ToolCallPlan } from '../../shared/tool-plan';
 import type { agentRun } from './agent-run';
 import { AGENT_RUN_WORKFLOW } from './definitions';
 

@@ -3,7 +3,7 @@
  * the workflow implementation.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { EscalationAnswer, FlowState } from '../shared/flow-types';
+import type { EscalationAnswer, FlowState } from '../../shared/flow-types';
 
 export const FLOW_RUN_WORKFLOW = 'flowRun';
 

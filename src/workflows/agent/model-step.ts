@@ -5,13 +5,13 @@
  * the run goes on.
  */
 import * as wf from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { CallModelResult } from '../activities/model';
-import { DEFAULT_MAX_OUTPUT_TOKENS, type AgentSpec, type PinnedAgent } from '../shared/agent-spec';
-import type { AgentRunInput } from '../shared/run-types';
+import type { Activities } from '../../activities';
+import type { CallModelResult } from '../../activities/model';
+import { DEFAULT_MAX_OUTPUT_TOKENS, type AgentSpec, type PinnedAgent } from '../../shared/agent-spec';
+import type { AgentRunInput } from '../../shared/run-types';
 import type { AgentRunBook } from './agent-run-book';
 import { budgetExceeded, type BudgetGate } from './budget-gate';
-import { throughOutages } from './outages';
+import { throughOutages } from '../outages';
 
 // callModel heartbeats while it waits for the provider: a dead worker is noticed after
 // the heartbeat timeout, not after the start-to-close timeout (which bounds a slow model).

@@ -22,11 +22,11 @@
  */
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import * as wf from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { BATCH_DEFAULTS, type BatchCarry, type BatchItem, type BatchProgress, type BatchRunInput, type BatchStatus, type BatchSummary, type ItemOutcome } from '../shared/batch-types';
-import { FailureType } from '../shared/failures';
-import { progressQuery } from './batch-definitions';
-import { failureCost } from './failure-message';
+import type { Activities } from '../../activities';
+import { BATCH_DEFAULTS, type BatchCarry, type BatchItem, type BatchProgress, type BatchRunInput, type BatchStatus, type BatchSummary, type ItemOutcome } from '../../shared/batch-types';
+import { FailureType } from '../../shared/failures';
+import { progressQuery } from './definitions';
+import { failureCost } from '../failure-message';
 import { itemRun, succeededOutcome } from './batch-items';
 
 const { stageBatch } = wf.proxyActivities<Activities>({

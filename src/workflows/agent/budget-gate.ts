@@ -6,10 +6,10 @@
  */
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { condition, setHandler } from '@temporalio/workflow';
-import type { AgentSpec } from '../shared/agent-spec';
-import { FailureType } from '../shared/failures';
-import type { PolicyEvent } from '../shared/policy-events';
-import type { BudgetPause, RaiseBudgetInput } from '../shared/run-types';
+import type { AgentSpec } from '../../shared/agent-spec';
+import { FailureType } from '../../shared/failures';
+import type { PolicyEvent } from '../../shared/policy-events';
+import type { BudgetPause, RaiseBudgetInput } from '../../shared/run-types';
 import { raiseBudgetUpdate } from './definitions';
 
 /** The `BudgetExceeded` failure inside an activity failure, if that is what it is. */

@@ -4,7 +4,7 @@
  * compensation is logged and the rest still run.
  */
 import { CancellationScope, log } from '@temporalio/workflow';
-import type { CompensationEntry, CompensationOutcome } from '../shared/run-types';
+import type { CompensationEntry, CompensationOutcome } from '../../shared/run-types';
 
 export async function compensateAll(
   stack: CompensationEntry[],

@@ -4,8 +4,8 @@
  * schedule, its retries and its history show in the Web UI like every other job.
  */
 import * as wf from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { HousekeepingInput, HousekeepingResult } from '../shared/housekeeping-types';
+import type { Activities } from '../../activities';
+import type { HousekeepingInput, HousekeepingResult } from '../../shared/housekeeping-types';
 
 const { pruneExpired } = wf.proxyActivities<Activities>({
   startToCloseTimeout: '10m',

@@ -3,8 +3,8 @@
  * know agents (they hold the tools' code), so the client learns them this way.
  */
 import { proxyLocalActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { AgentSummary } from '../shared/agent-spec';
+import type { Activities } from '../../activities';
+import type { AgentSummary } from '../../shared/agent-spec';
 
 const { listAgents } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10s' });
 

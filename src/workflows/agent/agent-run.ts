@@ -7,19 +7,19 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import * as wf from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { pinnedOf, type AgentSpec } from '../shared/agent-spec';
-import { FailureType } from '../shared/failures';
-import type { AgentRunInput, AgentRunResult } from '../shared/run-types';
-import { AgentNameKey, AgentStatusKey, TenantIdKey } from '../shared/search-attributes';
+import type { Activities } from '../../activities';
+import { pinnedOf, type AgentSpec } from '../../shared/agent-spec';
+import { FailureType } from '../../shared/failures';
+import type { AgentRunInput, AgentRunResult } from '../../shared/run-types';
+import { AgentNameKey, AgentStatusKey, TenantIdKey } from '../../shared/search-attributes';
 import { AgentRunBook } from './agent-run-book';
 import { ApprovalDesk } from './approvals';
 import { BudgetGate } from './budget-gate';
 import { stateQuery } from './definitions';
-import { failureMessage } from './failure-message';
+import { failureMessage } from '../failure-message';
 import { Handoffs, mergeHandoff, openingMessages } from './handoff';
 import { modelStep } from './model-step';
-import { throughOutages } from './outages';
+import { throughOutages } from '../outages';
 import { compensateAll, describeCompensation } from './saga';
 import { ToolCalls } from './tool-calls';
 

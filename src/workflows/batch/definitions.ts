@@ -3,7 +3,7 @@
  * the workflow implementations.
  */
 import { defineQuery } from '@temporalio/workflow';
-import type { BatchProgress } from '../shared/batch-types';
+import type { BatchProgress } from '../../shared/batch-types';
 
 export const BATCH_RUN_WORKFLOW = 'batchRun';
 

@@ -5,8 +5,8 @@
  */
 import type { Duration } from '@temporalio/common';
 import { condition, setHandler } from '@temporalio/workflow';
-import type { ApprovalTimeoutOutcome } from '../shared/agent-spec';
-import type { PendingApproval } from '../shared/run-types';
+import type { ApprovalTimeoutOutcome } from '../../shared/agent-spec';
+import type { PendingApproval } from '../../shared/run-types';
 import { approveUpdate, rejectUpdate } from './definitions';
 
 export type ApprovalDecision =

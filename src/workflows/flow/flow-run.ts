@@ -6,15 +6,15 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import * as wf from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { describeCondition, evaluateCondition, renderTemplate } from '../shared/flow-expr';
-import { flowGraph, topLevel, type FlowEdge, type FlowGraph } from '../shared/flow-graph';
-import type { FlowCondition, FlowRunInput, FlowRunResult, FlowSpec } from '../shared/flow-types';
-import { FailureType } from '../shared/failures';
+import type { Activities } from '../../activities';
+import { describeCondition, evaluateCondition, renderTemplate } from '../../shared/flow-expr';
+import { flowGraph, topLevel, type FlowEdge, type FlowGraph } from '../../shared/flow-graph';
+import type { FlowCondition, FlowRunInput, FlowRunResult, FlowSpec } from '../../shared/flow-types';
+import { FailureType } from '../../shared/failures';
 import { FlowBook, SETTLED } from './flow-book';
-import { flowStateQuery } from './flow-definitions';
+import { flowStateQuery } from './definitions';
 import { EscalationDesk } from './flow-escalations';
-import { failureMessage } from './failure-message';
+import { failureMessage } from '../failure-message';
 import { NodeRunner } from './flow-nodes';
 
 const { validateFlow } = wf.proxyLocalActivities<Activities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 3 } });

@@ -3,11 +3,11 @@
  * and what its outcome row says. Computed from the batch spec only, so a new target kind
  * is a new case here and nothing else in `batchRun` changes.
  */
-import type { BatchItem, BatchSpec, ItemOutcome } from '../shared/batch-types';
-import type { FlowRunInput } from '../shared/flow-types';
-import type { AgentRunInput } from '../shared/run-types';
-import { AGENT_RUN_WORKFLOW } from './definitions';
-import { FLOW_RUN_WORKFLOW } from './flow-definitions';
+import type { BatchItem, BatchSpec, ItemOutcome } from '../../shared/batch-types';
+import type { FlowRunInput } from '../../shared/flow-types';
+import type { AgentRunInput } from '../../shared/run-types';
+import { AGENT_RUN_WORKFLOW } from '../agent/definitions';
+import { FLOW_RUN_WORKFLOW } from '../flow/definitions';
 
 /** One child run: what `batchRun` passes to `executeChild`. */
 export interface ItemRun {

@@ -6,14 +6,14 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import * as wf from '@temporalio/workflow';
-import { durationMs } from '../shared/duration';
-import { evaluateCondition, getPath, parseOutput, renderTemplate, type FlowScope } from '../shared/flow-expr';
-import type { FlowAgentCall, FlowEscalationNode, FlowLoopNode, FlowMapNode, FlowNode, FlowNodeOutput, FlowParallelNode, FlowSpec } from '../shared/flow-types';
-import { FailureType } from '../shared/failures';
-import { ZERO_USAGE } from '../shared/messages';
-import type { agentRun } from './agent-run';
-import { AGENT_RUN_WORKFLOW } from './definitions';
-import { failureCost, failureMessage } from './failure-message';
+import { durationMs } from '../../shared/duration';
+import { evaluateCondition, getPath, parseOutput, renderTemplate, type FlowScope } from '../../shared/flow-expr';
+import type { FlowAgentCall, FlowEscalationNode, FlowLoopNode, FlowMapNode, FlowNode, FlowNodeOutput, FlowParallelNode, FlowSpec } from '../../shared/flow-types';
+import { FailureType } from '../../shared/failures';
+import { ZERO_USAGE } from '../../shared/messages';
+import type { agentRun } from '../agent/agent-run';
+import { AGENT_RUN_WORKFLOW } from '../agent/definitions';
+import { failureCost, failureMessage } from '../failure-message';
 import type { FlowBook } from './flow-book';
 import type { EscalationDesk } from './flow-escalations';
 

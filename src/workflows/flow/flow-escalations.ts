@@ -5,8 +5,8 @@
  */
 import type { Duration } from '@temporalio/common';
 import { condition, setHandler } from '@temporalio/workflow';
-import type { EscalationAnswer, PendingEscalation } from '../shared/flow-types';
-import { answerEscalationUpdate } from './flow-definitions';
+import type { EscalationAnswer, PendingEscalation } from '../../shared/flow-types';
+import { answerEscalationUpdate } from './definitions';
 
 export class EscalationDesk {
   readonly pending: PendingEscalation[] = [];
