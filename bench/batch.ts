@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { WorkflowHandle } from '@temporalio/client';
+import { PostgresInputStore } from '../src/batch/input-store';
 import { BatchClient } from '../src/client/batch-client';
 import type { BatchSummary } from '../src/shared/batch-types';
 import { BENCH_AGENT } from './bench-agent';
@@ -101,7 +102,7 @@ async function measureBatch(env: BenchEnv, batches: BatchClient, concurrency: nu
 /** Measures batch throughput (items/s) and history events per item at each concurrency. */
 export async function batchThroughput(env: BenchEnv, options: Partial<BatchBenchOptions> = {}): Promise<BatchBenchResult> {
   const o = { ...DEFAULT_BATCH_BENCH, ...options };
-  const batches = new BatchClient(env.client, env.taskQueue, env.deps.db);
+  const batches = new BatchClient(env.client, env.taskQueue, new PostgresInputStore(env.deps.db));
   // Warm-up: the batch workflow's first tasks and the batch tables' first rows.
   await measureBatch(env, batches, 10, 10, o.continueAsNewEvery);
   const runs: BatchBenchRun[] = [];

@@ -1,28 +1,34 @@
 /**
  * Client SDK for batches: start one agent (or flow) over many inputs, watch its progress,
- * wait for its summary. Inline lists and JSONL files are read here and stored in Postgres
- * (`batch_inputs`) before the start, so workflow history never holds the items and the
- * worker never opens a file a client names; queries are run by the batch itself.
+ * wait for its summary. Inline lists and JSONL files are read here and put in a
+ * {@link BatchInputStore} before the start, so workflow history never holds the items and
+ * the worker never opens a file a client names; queries are run by the batch itself.
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, WorkflowIdReusePolicy, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import type pg from 'pg';
 import { z } from 'zod';
 import { chunksOf, readJsonlFile } from '../batch/inputs';
-import { batchExists, deleteInputSet, storeInputSet } from '../batch/store';
 import { loadConfig, type Config } from '../infra/config';
 import { temporalConnectionOptions } from '../infra/connection';
-import { createPool, embeddedDatabaseUrl } from '../infra/postgres';
 import type { FlowSpec } from '../shared/flow-types';
-import { BATCH_DEFAULTS, type BatchInputItem, type BatchProgress, type BatchSource, type BatchSpec, type BatchSummary, type BatchTarget } from '../shared/batch-types';
+import {
+  BATCH_DEFAULTS,
+  type BatchInputItem,
+  type BatchInputStore,
+  type BatchProgress,
+  type BatchSource,
+  type BatchSpec,
+  type BatchSummary,
+  type BatchTarget,
+} from '../shared/batch-types';
 import { BATCH_RUN_WORKFLOW, progressQuery } from '../workflows/batch/definitions';
 import { assertRunId, assertTenantId, InvalidInputError } from './ids';
 
 /** Where a batch's items come from, as a caller gives them. */
 export type BatchInputs =
-  /** A list in memory; stored in Postgres before the batch starts. */
+  /** A list in memory; put in the client's input store before the batch starts. */
   | { items: ReadonlyArray<string | BatchInputItem> }
-  /** A JSONL file on this machine; read here and stored in Postgres before the batch starts. */
+  /** A JSONL file on this machine; read here and put in the client's input store before the batch starts. */
   | { jsonl: string }
   /** A read-only SELECT the worker runs at run time under its batch-query role; column `input` (else the first) is the item. */
   | { query: string };
@@ -62,14 +68,6 @@ export interface StartBatchOptions {
   maxFailureRatio?: number;
 }
 
-/** A Postgres pool, or a way to open one when first needed. */
-export type PoolSource = pg.Pool | (() => pg.Pool);
-
-/** A lazily opened pool for `config`: DATABASE_URL, else the embedded Postgres of `durable-agents dev`. */
-export function poolFromConfig(config: Pick<Config, 'DATABASE_URL' | 'EMBEDDED_POSTGRES_PORT'>): () => pg.Pool {
-  return () => createPool({ connectionString: config.DATABASE_URL ?? embeddedDatabaseUrl(config.EMBEDDED_POSTGRES_PORT), max: 2 });
-}
-
 export function newBatchId(tenantId: string): string {
   return `batch-${tenantId}-${randomUUID()}`;
 }
@@ -81,8 +79,8 @@ function positive(name: string, v: number | undefined, max: number): void {
 /** Checks a target and options; returns the target as the workflow takes it. */
 export function checkBatchSpec(target: BatchTargetInput, opts: StartBatchOptions): BatchTarget {
   positive('concurrency', opts.concurrency, BATCH_DEFAULTS.maxConcurrency);
-  positive('pageSize', opts.pageSize, 1000);
-  positive('continueAsNewEvery', opts.continueAsNewEvery, 10_000);
+  positive('pageSize', opts.pageSize, BATCH_DEFAULTS.maxPageSize);
+  positive('continueAsNewEvery', opts.continueAsNewEvery, BATCH_DEFAULTS.maxContinueAsNewEvery);
   const r = opts.maxFailureRatio;
   if (r !== undefined && !(r >= 0 && r <= 1)) throw new InvalidInputError(`maxFailureRatio must be between 0 and 1, not ${r}`);
   if ('flow' in target) return { kind: 'flow', spec: target.flow };
@@ -99,40 +97,31 @@ export function directSource(inputs: BatchInputs): BatchSource | undefined {
 }
 
 export class BatchClient {
-  private pool: pg.Pool | undefined;
-  private readonly ownsPool: boolean;
   private ownsConnection = false;
 
+  /** `inputs` keeps inline lists and files until the batch snapshots them; without one, only query batches can start. */
   constructor(
     readonly client: Client,
     readonly taskQueue: string,
-    private readonly db?: PoolSource,
-  ) {
-    this.ownsPool = typeof db === 'function';
-    if (db && typeof db !== 'function') this.pool = db;
-  }
+    readonly inputs?: BatchInputStore,
+  ) {}
 
-  /** Connects with the environment's settings; inline inputs go to DATABASE_URL (else the embedded Postgres of `durable-agents dev`). */
-  static async connect(config: Config = loadConfig()): Promise<BatchClient> {
+  /** Connects with the environment's settings; the store (the caller's to close) is needed for inline items and files. */
+  static async connect(config: Config = loadConfig(), inputs?: BatchInputStore): Promise<BatchClient> {
     const connection = await Connection.connect({ ...temporalConnectionOptions(config), connectTimeout: '5s' });
-    const client = new BatchClient(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), config.TASK_QUEUE, poolFromConfig(config));
+    const client = new BatchClient(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), config.TASK_QUEUE, inputs);
     client.ownsConnection = true;
     return client;
   }
 
-  /** The Postgres pool for stored inputs; throws when the client was built without one. */
-  database(): pg.Pool {
-    if (!this.pool) {
-      if (typeof this.db !== 'function') throw new InvalidInputError('inline items and client-side files need Postgres: this client has no database (set DATABASE_URL)');
-      this.pool = this.db();
-    }
-    return this.pool;
+  /** The input store; throws when the client was built without one. */
+  inputStore(): BatchInputStore {
+    if (!this.inputs) throw new InvalidInputError('inline items and JSONL files need an input store: build the client with one (e.g. PostgresInputStore on DATABASE_URL), or give the batch a query');
+    return this.inputs;
   }
 
-  /** Closes what this client opened: the pool it created, and the connection if `connect` made it. */
+  /** Closes the connection if `connect` made it (the input store is its owner's to close). */
   async close(): Promise<void> {
-    if (this.ownsPool && this.pool) await this.pool.end();
-    this.pool = undefined;
     if (this.ownsConnection) await this.client.connection.close();
   }
 
@@ -146,7 +135,7 @@ export class BatchClient {
     if (direct) return direct;
     // What is left is a list or a file on this machine: store it (never over another set).
     const chunks = 'items' in checked ? chunksOf(checked.items) : readJsonlFile((checked as { jsonl: string }).jsonl);
-    await storeInputSet(this.database(), setId, chunks);
+    await this.inputStore().store(setId, chunks);
     return { kind: 'stored', setId, ...(consume ? { consume } : {}) };
   }
 
@@ -163,8 +152,8 @@ export class BatchClient {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
     // Its history may be gone (retention) while its rows remain. A query batch needs no
-    // database here, so one is opened for this check only when the inputs need it anyway.
-    if ((stores || this.pool) && (await batchExists(this.database(), id))) throw taken;
+    // store, so the store is asked only when the inputs go there anyway.
+    if (stores && (await this.inputStore().batchExists(id))) throw taken;
   }
 
   /** Starts a batch; returns its id. Stored inputs are removed again if the start fails. */
@@ -194,7 +183,7 @@ export class BatchClient {
       });
       return { id, runId: handle.firstExecutionRunId };
     } catch (err) {
-      if (source.kind === 'stored') await deleteInputSet(this.database(), id).catch(() => undefined);
+      if (source.kind === 'stored') await this.inputStore().remove(id).catch(() => undefined);
       throw err;
     }
   }

@@ -6,7 +6,6 @@
  * a schedule starts has its own id and its own children.
  */
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleSpec } from '@temporalio/client';
-import { deleteInputSet } from '../batch/store';
 import type { BatchSpec } from '../shared/batch-types';
 import { DURATION_HINT, isDuration } from '../shared/duration';
 import type { FlowRunInput, FlowSpec } from '../shared/flow-types';
@@ -145,7 +144,7 @@ export class ScheduleClient {
       });
     } catch (err) {
       // The stored inputs belong to the schedule; without it they must go (unless it already existed).
-      if (action.setId && this.batches && !(err instanceof ScheduleAlreadyRunning)) await deleteInputSet(this.batches.database(), action.setId).catch(() => undefined);
+      if (action.setId && this.batches?.inputs && !(err instanceof ScheduleAlreadyRunning)) await this.batches.inputs.remove(action.setId).catch(() => undefined);
       // The SDK checks cron strings itself and throws TypeError ("CronString does not have 5-7 fields").
       if (err instanceof TypeError) throw new InvalidInputError(`invalid schedule: ${err.message}`);
       throw err;
@@ -183,7 +182,7 @@ export class ScheduleClient {
   }
 
   private requireBatches(): BatchClient {
-    if (!this.batches) throw new InvalidInputError('a schedule with inline items or a client-side file needs a database (set DATABASE_URL)');
+    if (!this.batches) throw new InvalidInputError('a schedule with inline items or a client-side file needs a batch client with an input store');
     return this.batches;
   }
 
@@ -274,7 +273,7 @@ export class ScheduleClient {
     const handle = this.client.schedule.getHandle(assertScheduleId(id));
     const memo = ((await handle.describe()).memo ?? {}) as { setId?: string };
     await handle.delete();
-    if (memo.setId && this.batches) await deleteInputSet(this.batches.database(), memo.setId);
+    if (memo.setId && this.batches?.inputs) await this.batches.inputs.remove(memo.setId);
   }
 }
 

@@ -164,8 +164,27 @@ export const BATCH_DEFAULTS = {
   pageSize: 100,
   continueAsNewEvery: 200,
   maxConcurrency: 1000,
+  maxPageSize: 1000,
+  maxContinueAsNewEvery: 10_000,
   /** Outcomes are written to Postgres in groups of this many (and before continue-as-new). */
   flushEvery: 50,
   /** Failures listed in a summary. */
   summaryFailures: 20,
 } as const;
+
+/**
+ * Where a client keeps a batch's inline or file inputs until the batch snapshots them;
+ * workers read the same store (`batch_inputs` in Postgres: src/batch/input-store.ts).
+ * The SDK takes one by injection, so a client that only starts runs never loads a
+ * database driver.
+ */
+export interface BatchInputStore {
+  /** Stores a new set under `setId` and returns its size; refuses an id already stored. */
+  store(setId: string, chunks: AsyncIterable<BatchInputItem[]>): Promise<number>;
+  /** Whether a batch with this id has taken its snapshot (its rows outlive its history). */
+  batchExists(batchId: string): Promise<boolean>;
+  /** Removes a set (a start that failed, a deleted schedule); returns how many items went. */
+  remove(setId: string): Promise<number>;
+  /** Releases what the store opened. */
+  close(): Promise<void>;
+}

@@ -3,6 +3,7 @@
  * finished, any tenant's) or of stored inputs is refused with one clear error, from the
  * SDK and from the CLI (exit 2), and the existing rows stay exactly as they were.
  */
+import { PostgresInputStore } from '../../src/batch/input-store';
 import { BatchClient } from '../../src/client/batch-client';
 import { InvalidInputError } from '../../src/client/ids';
 import { ScriptedProvider } from '../../src/models/scripted';
@@ -24,7 +25,7 @@ const model = new ScriptedProvider((req) => {
 
 beforeAll(async () => {
   h = await startHarness({ agents: [testAgent('batcher', 'scripted:ids')], providers: [model], sdkLogLevel: 'ERROR' });
-  batches = new BatchClient(h.temporal, h.taskQueue, h.pool);
+  batches = new BatchClient(h.temporal, h.taskQueue, new PostgresInputStore(h.pool));
 });
 afterAll(() => h?.shutdown());
 

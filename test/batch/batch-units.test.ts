@@ -1,6 +1,6 @@
 /** Pure parts of batches: JSONL lines, the item runner's child workflows, the progress line. */
 import { BatchInputError, chunksOf, parseJsonlLine } from '../../src/batch/inputs';
-import { progressLine, summaryLines } from '../../src/client/progress-bar';
+import { progressLine, summaryLines } from '../../src/cli/progress-bar';
 import type { BatchProgress, BatchSpec } from '../../src/shared/batch-types';
 import type { FlowSpec } from '../../src/shared/flow-types';
 import { itemRun, itemWorkflowId, succeededOutcome } from '../../src/workflows/batch/batch-items';

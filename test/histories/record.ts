@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { PostgresInputStore } from '../../src/batch/input-store';
 import { BatchClient } from '../../src/client/batch-client';
 import { FlowClient } from '../../src/client/flow-client';
 import { exampleAgents } from '../../src/examples';
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
     await save('agent-run-budget-paused-raised', patient.id);
 
     // Batch: small pages and continue-as-new after five items; its first run is the history.
-    const batches = new BatchClient(h.temporal, h.taskQueue, h.pool);
+    const batches = new BatchClient(h.temporal, h.taskQueue, new PostgresInputStore(h.pool));
     const items = Array.from({ length: 8 }, (_, i) => ({ key: `item-${i}`, input: 'batch item' }));
     const batch = await batches.startBatch({ agent: 'tester' }, { items }, { id: 'batch-run-continued', concurrency: 3, pageSize: 2, continueAsNewEvery: 5 });
     await batches.result(batch.id);

@@ -14,7 +14,7 @@ export interface CliOutcome {
 /** `durable-agents <args>` with a clean environment plus `env` (e.g. TASK_QUEUE). */
 export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliOutcome> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-r', path.join(ROOT, 'test/support/register-ts.js'), path.join(ROOT, 'src/client/cli.ts'), ...args], {
+    const child = spawn(process.execPath, ['-r', path.join(ROOT, 'test/support/register-ts.js'), path.join(ROOT, 'src/cli/cli.ts'), ...args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TEMPORAL_ADDRESS: testEnv().address, DATABASE_URL: testEnv().databaseUrl, ...env },
     });

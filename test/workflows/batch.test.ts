@@ -14,6 +14,7 @@ import { ScriptedProvider } from '../../src/models/scripted';
 import type { ModelProvider } from '../../src/models/types';
 import { BATCH_READER_ROLE } from '../../src/batch/query';
 import { loadPage, PAGE_CHAR_BUDGET, stageBatch } from '../../src/batch/store';
+import { PostgresInputStore } from '../../src/batch/input-store';
 import { BatchClient } from '../../src/client/batch-client';
 import type { BatchProgress, BatchSummary } from '../../src/shared/batch-types';
 import { BATCH_RUN_WORKFLOW } from '../../src/workflows/batch/definitions';
@@ -52,7 +53,7 @@ beforeAll(async () => {
     maxConcurrentActivityTaskExecutions: 200,
     sdkLogLevel: 'ERROR',
   });
-  batches = new BatchClient(h.temporal, h.taskQueue, h.pool);
+  batches = new BatchClient(h.temporal, h.taskQueue, new PostgresInputStore(h.pool));
 });
 afterAll(() => h?.shutdown());
 

@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { main } from '../../src/client/cli';
-import { describeError } from '../../src/client/errors';
+import { main } from '../../src/cli/cli';
+import { describeError } from '../../src/cli/errors';
 import { FlowClient } from '../../src/client/flow-client';
 import { exampleAgents } from '../../src/examples';
 import { startHarness, testEnv, type Harness } from '../support/harness';

@@ -4,6 +4,7 @@
  * schedule's action; and the housekeeping workflow and schedule.
  */
 import { ScheduleNotFoundError } from '@temporalio/client';
+import { PostgresInputStore } from '../../src/batch/input-store';
 import { BatchClient } from '../../src/client/batch-client';
 import { HOUSEKEEPING_SCHEDULE_ID, ScheduleClient, scheduleInputSet, type ScheduleInfo } from '../../src/client/schedules';
 import { exampleFlowNames, loadFlowSpec } from '../../src/flows';
@@ -23,7 +24,7 @@ const model = new ScriptedProvider((req) => ({ content: `answered: ${req.message
 
 beforeAll(async () => {
   h = await startHarness({ agents: [testAgent('scheduled', 'scripted:sched')], providers: [model] });
-  batches = new BatchClient(h.temporal, h.taskQueue, h.pool);
+  batches = new BatchClient(h.temporal, h.taskQueue, new PostgresInputStore(h.pool));
   schedules = new ScheduleClient(h.temporal, h.taskQueue, batches);
 });
 afterAll(() => h?.shutdown());

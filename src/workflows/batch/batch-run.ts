@@ -49,8 +49,8 @@ export async function batchRun(input: BatchRunInput): Promise<BatchSummary> {
   const info = wf.workflowInfo();
   const batchId = info.workflowId;
   const concurrency = clamp(spec.concurrency, BATCH_DEFAULTS.concurrency, 1, BATCH_DEFAULTS.maxConcurrency);
-  const pageSize = clamp(spec.pageSize, BATCH_DEFAULTS.pageSize, 1, 1000);
-  const perRun = clamp(spec.continueAsNewEvery, BATCH_DEFAULTS.continueAsNewEvery, 1, 10_000);
+  const pageSize = clamp(spec.pageSize, BATCH_DEFAULTS.pageSize, 1, BATCH_DEFAULTS.maxPageSize);
+  const perRun = clamp(spec.continueAsNewEvery, BATCH_DEFAULTS.continueAsNewEvery, 1, BATCH_DEFAULTS.maxContinueAsNewEvery);
   const c: BatchCarry = input.carry
     ? { ...input.carry }
     : { cursor: 0, total: -1, started: 0, succeeded: 0, failed: 0, cancelled: 0, costUsd: 0, runs: 0, startedAt: info.runStartTime.toISOString() };

@@ -5,9 +5,9 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../infra/config';
-import type * as DevCommands from '../workers/dev';
-import type { AgentClient } from './agent-client';
+import type { AgentClient } from '../client/agent-client';
 import { batchMain } from './batch-commands';
+import { demoCommand, devCommand } from './dev';
 import { agentsCommand, approveCommand, cancelCommand, connect, listCommand, raiseBudgetCommand, rejectCommand, runCommand, statusCommand, type Out } from './commands';
 import { describeError, UsageError } from './errors';
 import { flowCommand, FLOW_USAGE } from './flow-commands';
@@ -85,10 +85,7 @@ export async function main(argv: string[], out: Out = (l) => process.stdout.writ
 
   if (command === 'dev' || command === 'demo') {
     need(args, 0, command);
-    // Lazy: only these two commands host the service (worker, servers) in this process.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const dev = require('../workers/dev') as typeof DevCommands;
-    return command === 'dev' ? dev.devCommand(config, out) : dev.demoCommand(config, out);
+    return command === 'dev' ? devCommand(config, out) : demoCommand(config, out);
   }
 
   if (command === 'guard') {

@@ -1,9 +1,9 @@
 /** CLI commands that talk to a running service through the client SDK. */
 import { loadConfig, type Config } from '../infra/config';
 import type { RunStatus } from '../shared/run-types';
-import { AgentClient } from './agent-client';
+import { AgentClient } from '../client/agent-client';
 import { UnreachableError, UsageError } from './errors';
-import { assertRunId, InvalidInputError } from './ids';
+import { assertRunId, InvalidInputError } from '../client/ids';
 import { modelLabel, resultText, stateText, webUiLink } from './render';
 import { watchRun } from './watch';
 

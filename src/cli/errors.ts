@@ -4,7 +4,7 @@
  */
 import { WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { ConfigError } from '../infra/config';
-import { InvalidInputError } from './ids';
+import { InvalidInputError } from '../client/ids';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';

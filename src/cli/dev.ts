@@ -4,13 +4,13 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { AgentClient } from '../client/agent-client';
-import { webUiLink, resultText, modelLabel } from '../client/render';
-import { watchRun } from '../client/watch';
+import { webUiLink, resultText, modelLabel } from './render';
+import { watchRun } from './watch';
 import type { Config } from '../infra/config';
 import { temporalConnectionOptions } from '../infra/connection';
 import { createLogger } from '../infra/logger';
-import { loadAgents } from './load-agents';
-import { startStack, type Stack } from './stack';
+import { loadAgents } from '../workers/load-agents';
+import { startStack, type Stack } from '../workers/stack';
 
 type Out = (line: string) => void;
 

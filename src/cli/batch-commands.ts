@@ -5,11 +5,11 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../infra/config';
-import type { BatchTargetInput, StartBatchOptions } from './batch-client';
+import type { BatchTargetInput, StartBatchOptions } from '../client/batch-client';
 import { BATCH_OPTIONS, batchOptionsFrom, checkAgent, flowSpecFrom, inputsFrom, withBatchClient, type BatchOptionValues } from './batch-options';
 import type { Out } from './commands';
 import { UsageError } from './errors';
-import { assertRunId } from './ids';
+import { assertRunId } from '../client/ids';
 import { followBatch, stdoutTerm, summaryLines, type Term } from './progress-bar';
 import { SCHEDULE_USAGE, scheduleCommand } from './schedule-commands';
 

@@ -5,11 +5,11 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { exampleAgents } from '../src/examples';
-import { startHarness, testEnv, type Harness } from './support/harness';
-import { newOrder } from './support/orders';
+import { exampleAgents } from '../../src/examples';
+import { startHarness, testEnv, type Harness } from '../support/harness';
+import { newOrder } from '../support/orders';
 
-const CLI = path.resolve(__dirname, '../dist/src/client/cli.js');
+const CLI = path.resolve(__dirname, '../../dist/src/cli/cli.js');
 let h: Harness;
 
 beforeAll(async () => {

@@ -1,12 +1,12 @@
 /** `durable-agents schedule …`: Temporal Schedules for batches, flows and housekeeping. */
 import { ScheduleAlreadyRunning, ScheduleNotFoundError } from '@temporalio/client';
 import type { Config } from '../infra/config';
-import type { BatchTargetInput } from './batch-client';
+import type { BatchTargetInput } from '../client/batch-client';
 import { batchOptionsFrom, checkAgent, flowSpecFrom, inputsFrom, withBatchClient, type BatchOptionValues } from './batch-options';
 import type { Out } from './commands';
 import { UsageError } from './errors';
-import { InvalidInputError } from './ids';
-import { assertScheduleId, OVERLAP_POLICIES, ScheduleClient, type OverlapName, type ScheduledJob, type ScheduleInfo } from './schedules';
+import { InvalidInputError } from '../client/ids';
+import { assertScheduleId, OVERLAP_POLICIES, ScheduleClient, type OverlapName, type ScheduledJob, type ScheduleInfo } from '../client/schedules';
 
 export const SCHEDULE_USAGE = `usage: durable-agents schedule <command> [options]
 

@@ -4,7 +4,7 @@
  * by step, kind and detail.
  */
 import type { AgentClient } from '../../src/client/agent-client';
-import { policyEventTracker, watchRun } from '../../src/client/watch';
+import { policyEventTracker, watchRun } from '../../src/cli/watch';
 import type { StepPolicyEvent } from '../../src/shared/policy-events';
 import type { AgentRunResult, AgentRunState } from '../../src/shared/run-types';
 

@@ -6,10 +6,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ScriptedProvider } from '../src/models/scripted';
-import { testAgent } from './fixtures/test-agents';
-import { startHarness, type Harness } from './support/harness';
-import { runCli, type CliOutcome } from './support/cli-process';
+import { ScriptedProvider } from '../../src/models/scripted';
+import { testAgent } from '../fixtures/test-agents';
+import { startHarness, type Harness } from '../support/harness';
+import { runCli, type CliOutcome } from '../support/cli-process';
 
 let h: Harness;
 const model = new ScriptedProvider((req) => ({ content: `answered: ${req.messages.find((m) => m.role === 'user')?.content ?? ''}` }));

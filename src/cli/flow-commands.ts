@@ -7,12 +7,12 @@ import type { Config } from '../infra/config';
 import { FlowNotFoundError, readFlowSpec } from '../flows/load';
 import { InvalidFlowError, validateFlowSpec } from '../flows/validate';
 import type { FlowRunResult, FlowSpec } from '../shared/flow-types';
-import type { AgentClient } from './agent-client';
+import type { AgentClient } from '../client/agent-client';
 import { uiUrl, type Out } from './commands';
 import { UnreachableError, UsageError } from './errors';
-import { FlowClient } from './flow-client';
+import { FlowClient } from '../client/flow-client';
 import { escalationLines, flowResultText, flowStateText, trailLine } from './flow-render';
-import { assertRunId, InvalidInputError } from './ids';
+import { assertRunId, InvalidInputError } from '../client/ids';
 import { approvalLines, webUiLink } from './render';
 
 export const FLOW_USAGE = `  flow run <spec.json|name> "<input>"  start a flow and follow its nodes  [--tenant T] [--id ID] [--detach]

@@ -4,7 +4,7 @@
  */
 import type { StepPolicyEvent } from '../shared/policy-events';
 import type { AgentRunResult, AgentRunState } from '../shared/run-types';
-import type { AgentClient } from './agent-client';
+import type { AgentClient } from '../client/agent-client';
 import { approvalLines, budgetPauseLines, policyLine, toolLine } from './render';
 
 /** How an event is recognised from one poll to the next: its `seq`, else what it says. */

@@ -9,11 +9,12 @@ import { BatchInputError } from '../batch/inputs';
 import { FlowNotFoundError, InvalidFlowError, loadFlowSpec } from '../flows';
 import type { FlowSpec } from '../shared/flow-types';
 import type { Config } from '../infra/config';
-import type { AgentClient } from './agent-client';
-import { BatchClient, poolFromConfig, type BatchInputs, type StartBatchOptions } from './batch-client';
+import type { AgentClient } from '../client/agent-client';
+import { PostgresInputStore } from '../batch/input-store';
+import { BatchClient, type BatchInputs, type StartBatchOptions } from '../client/batch-client';
 import { connect } from './commands';
 import { UnreachableError, UsageError } from './errors';
-import { InvalidInputError } from './ids';
+import { InvalidInputError } from '../client/ids';
 
 export const BATCH_OPTIONS = {
   // batch
@@ -114,11 +115,12 @@ export async function clientErrors<T>(config: Config, fn: () => Promise<T>): Pro
 /** Connects, runs `fn` with an agent client and a batch client, and closes both. */
 export async function withBatchClient(config: Config, fn: (agents: AgentClient, batches: BatchClient) => Promise<number>): Promise<number> {
   const agents = await connect(config);
-  const batches = new BatchClient(agents.client, agents.taskQueue, poolFromConfig(config));
+  const inputs = PostgresInputStore.fromConfig(config);
+  const batches = new BatchClient(agents.client, agents.taskQueue, inputs);
   try {
     return await clientErrors(config, () => fn(agents, batches));
   } finally {
-    await batches.close().catch(() => undefined);
+    await inputs.close().catch(() => undefined);
     await agents.close();
   }
 }

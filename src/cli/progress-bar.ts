@@ -3,7 +3,7 @@
  * line per change otherwise (logs, CI), and the summary at the end.
  */
 import type { BatchProgress, BatchSummary } from '../shared/batch-types';
-import type { BatchClient } from './batch-client';
+import type { BatchClient } from '../client/batch-client';
 import type { Out } from './commands';
 
 /** Where the bar is drawn. */
