@@ -38,10 +38,26 @@ export class FlowBook {
   readonly outputs: Record<string, FlowNodeOutput> = {};
   private readonly nodes = new Map<string, FlowNodeState>();
 
+  /**
+   * A book for the spec as the flow was given it, so the `state` query answers even while
+   * (or after) validation fails; {@link begin} switches it to the validated spec.
+   */
   constructor(
-    readonly spec: FlowSpec,
+    private spec: FlowSpec,
     private readonly input: FlowRunInput,
   ) {
+    this.track(spec);
+  }
+
+  /** The validated spec (defaults filled in) takes over; its nodes start pending. */
+  begin(spec: FlowSpec): void {
+    this.spec = spec;
+    this.nodes.clear();
+    this.track(spec);
+    this.note('started', `flow ${spec.name} started: ${this.input.input}`);
+  }
+
+  private track(spec: FlowSpec): void {
     // Tolerates an unvalidated spec: the query must answer even when validation fails.
     const nodes = typeof spec?.nodes === 'object' && spec.nodes !== null ? spec.nodes : {};
     for (const [id, node] of Object.entries(nodes)) {
@@ -79,10 +95,21 @@ export class FlowBook {
     this.node(id).progress = text;
   }
 
-  /** A node is done for good; its output becomes visible to later nodes. Set `error`/`fallback` on the node first. */
-  settle(id: string, output: FlowNodeOutput): void {
+  /** Node `id` failed with `error` and its fallback node `fallback` ran in its place. */
+  fellBack(id: string, fallback: string, error: string): void {
+    const n = this.node(id);
+    n.fallback = fallback;
+    n.error = error;
+  }
+
+  /**
+   * A node is done for good; its output becomes visible to later nodes. `error` says why it
+   * did not complete; without it, a skipped output's reason is kept unless a fallback's is.
+   */
+  settle(id: string, output: FlowNodeOutput, error?: string): void {
     const n = this.node(id);
     n.status = output.status;
+    n.error = error ?? n.error ?? output.error;
     n.endedAt = now();
     if (output.answer) n.summary = preview(output.answer);
     this.outputs[id] = output;
@@ -93,10 +120,15 @@ export class FlowBook {
     this.note(event, `${id} ${output.status.replace('_', ' ')}${via}${why}`, id);
   }
 
-  /** Records a child run of a node; the caller updates the returned record as it goes. */
+  /** Records a child run of a node; {@link endRun} records how it ended. */
   addRun(id: string, run: FlowChildRun): FlowChildRun {
     this.node(id).runs.push(run);
     return run;
+  }
+
+  /** How a child run ended (its cost is charged separately, with {@link charge}). */
+  endRun(run: FlowChildRun, outcome: Pick<FlowChildRun, 'status'> & Partial<Pick<FlowChildRun, 'costUsd' | 'handedOffTo' | 'error'>>): void {
+    Object.assign(run, outcome);
   }
 
   /** Adds a child run's cost to the node and the flow, and trips the budget. */

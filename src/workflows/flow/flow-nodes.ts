@@ -81,8 +81,7 @@ export class NodeRunner {
         if (err instanceof NodeFailed && err.node === id) throw err;
         out = await this.recover(id, node, err, extra);
       } catch (final) {
-        this.book.node(id).error = final instanceof NodeFailed ? final.reason : failureMessage(final);
-        this.book.settle(id, empty(stopping() ? 'cancelled' : 'failed'));
+        this.book.settle(id, empty(stopping() ? 'cancelled' : 'failed'), final instanceof NodeFailed ? final.reason : failureMessage(final));
         throw final;
       }
     }
@@ -110,14 +109,11 @@ export class NodeRunner {
     const reason = err instanceof NodeFailed ? err.message : failureMessage(err);
     const policy = node.onFailure ?? 'fail';
     if (policy === 'fail') throw new NodeFailed(id, reason);
-    if (policy === 'skip') {
-      this.book.node(id).error = reason;
-      return { ...empty('skipped'), error: reason };
-    }
+    if (policy === 'skip') return { ...empty('skipped'), error: reason };
     this.book.note('fallback', `${keyOf(id, extra)} failed (${reason}); running fallback ${policy.fallback}`, id);
     try {
       const out = await this.run(policy.fallback, extra);
-      Object.assign(this.book.node(id), { fallback: policy.fallback, error: reason });
+      this.book.fellBack(id, policy.fallback, reason);
       return out;
     } catch (fallbackErr) {
       if (stopping()) throw fallbackErr;
@@ -155,7 +151,7 @@ export class NodeRunner {
       const attemptScope = new wf.CancellationScope({ cancellable: true, ...(call.timeout ? { timeout: call.timeout } : {}) });
       try {
         const res = await attemptScope.run(start);
-        Object.assign(run, { status: res.status, costUsd: res.costUsd, ...(res.handedOffTo ? { handedOffTo: res.handedOffTo } : {}) });
+        this.book.endRun(run, { status: res.status, costUsd: res.costUsd, ...(res.handedOffTo ? { handedOffTo: res.handedOffTo } : {}) });
         if (res.handedOffTo) this.book.note('handoff', `${call.agent} handed the conversation to ${res.handedOffTo}`, id);
         this.book.charge(id, res.costUsd, res.usage);
         if (res.budgetStop?.scope === 'flow' && wf.patched(FLOW_BUDGET_LEDGER)) this.book.budgetRanOut(id, res.budgetStop.reason);
@@ -163,20 +159,20 @@ export class NodeRunner {
       } catch (err) {
         // A run that failed or was cancelled may have spent money first: the flow pays for it too.
         const spent = failureCost(err);
-        if (spent.costUsd > 0 && wf.patched(FLOW_BUDGET_LEDGER)) {
-          run.costUsd = spent.costUsd;
-          this.book.charge(id, spent.costUsd, spent.usage ?? ZERO_USAGE);
-        }
+        const charged = spent.costUsd > 0 && wf.patched(FLOW_BUDGET_LEDGER);
+        if (charged) this.book.charge(id, spent.costUsd, spent.usage ?? ZERO_USAGE);
+        const cost = charged ? { costUsd: spent.costUsd } : {};
         if (stopping()) {
-          run.status = 'cancelled';
+          this.book.endRun(run, { status: 'cancelled', ...cost });
           throw err;
         }
         const timedOut = attemptScope.consideredCancelled;
-        run.status = timedOut ? 'timed_out' : 'failed';
-        run.error = timedOut ? `timed out after ${call.timeout}` : failureMessage(err);
-        if (attempt >= attempts) throw ApplicationFailure.nonRetryable(run.error, timedOut ? FailureType.FlowNodeTimedOut : FailureType.FlowNodeFailed);
+        const status = timedOut ? 'timed_out' : 'failed';
+        const error = timedOut ? `timed out after ${call.timeout}` : failureMessage(err);
+        this.book.endRun(run, { status, error, ...cost });
+        if (attempt >= attempts) throw ApplicationFailure.nonRetryable(error, timedOut ? FailureType.FlowNodeTimedOut : FailureType.FlowNodeFailed);
         const wait = durationMs(call.retry?.initialInterval ?? '1s') * (call.retry?.backoffCoefficient ?? 2) ** (attempt - 1);
-        this.book.note('retry', `${key} attempt ${attempt} ${run.status.replace('_', ' ')}: ${run.error}; retrying in ${wait / 1000}s`, id);
+        this.book.note('retry', `${key} attempt ${attempt} ${status.replace('_', ' ')}: ${error}; retrying in ${wait / 1000}s`, id);
         await wf.sleep(wait);
       }
     }

@@ -22,7 +22,7 @@ const { validateFlow } = wf.proxyLocalActivities<Activities>({ startToCloseTimeo
 type Decision = { run: true; taken: FlowEdge[] } | { run: false; reason: string } | undefined;
 
 export async function flowRun(input: FlowRunInput): Promise<FlowRunResult> {
-  let book = new FlowBook(input.spec, input);
+  const book = new FlowBook(input.spec, input);
   const desk = new EscalationDesk((nodeId, waiting) => book.waiting(nodeId, waiting));
   wf.setHandler(flowStateQuery, () => book.view(desk.pending));
 
@@ -36,8 +36,7 @@ export async function flowRun(input: FlowRunInput): Promise<FlowRunResult> {
     const invalid = err instanceof wf.ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === FailureType.InvalidFlowSpec;
     throw invalid ? ApplicationFailure.nonRetryable(message, FailureType.InvalidFlowSpec) : err;
   }
-  book = new FlowBook(spec, input);
-  book.note('started', `flow ${spec.name} started: ${input.input}`);
+  book.begin(spec);
   const graph = flowGraph(spec);
   const runner = new NodeRunner(spec, book, desk, input.tenantId);
   const nodes = new wf.CancellationScope();
@@ -99,11 +98,9 @@ function startReady(spec: FlowSpec, graph: FlowGraph, book: FlowBook, launch: (i
       if (!d) continue;
       progress = true;
       if (!d.run) {
-        book.node(id).error = d.reason;
-        book.settle(id, { status: 'not_taken', answer: '', costUsd: 0 });
+        book.settle(id, { status: 'not_taken', answer: '', costUsd: 0 }, d.reason);
       } else if (book.overBudget) {
-        book.node(id).error = 'budget exceeded';
-        book.settle(id, { status: 'skipped', answer: '', costUsd: 0 });
+        book.settle(id, { status: 'skipped', answer: '', costUsd: 0 }, 'budget exceeded');
       } else {
         for (const e of d.taken.filter((x) => x.when)) {
           const why = e.when === 'otherwise' ? 'otherwise' : describeCondition(e.when!, e.from);
