@@ -85,7 +85,7 @@ async function main(): Promise<number> {
     if (!fs.existsSync(f)) throw new Error(`${path.relative(PROJECT_ROOT, f)} is missing: run npm run build first`);
   }
   say(`starting: Temporal dev server, a Postgres of its own, the model server; ${WORKERS} worker processes; ${RUNS} runs (seed ${SEED})`);
-  const [server, db, llm] = await Promise.all([startDevServer({ dbFilename: null, cliPath: loadConfig().TEMPORAL_CLI_PATH, log }), startCrashablePostgres(), startOpenAIPlanServer()]);
+  const [server, db, llm] = await Promise.all([startDevServer({ dbFilename: null, cli: loadConfig(), log }), startCrashablePostgres(), startOpenAIPlanServer()]);
   const pool = new pg.Pool({ connectionString: db.url, max: 4 });
   pool.on('error', () => undefined);
   const connection = await Connection.connect({ address: server.address });

@@ -80,7 +80,7 @@ export async function startBenchEnv(opts: BenchEnvOptions): Promise<BenchEnv> {
     // Started together (each takes a second or two); allSettled so one failing still
     // leaves the other registered for shutdown.
     const [serverStart, databaseStart] = await Promise.allSettled([
-      serverArgs ? startExperimentalServer({ dbFilename, serverArgs, log }) : startDevServer({ dbFilename, cliPath: loadConfig().TEMPORAL_CLI_PATH, log }),
+      serverArgs ? startExperimentalServer({ dbFilename, serverArgs, log }) : startDevServer({ dbFilename, cli: loadConfig(), log }),
       startPostgres(dir, log),
     ]);
     if (serverStart.status === 'fulfilled') cleanup.push(() => serverStart.value.shutdown());

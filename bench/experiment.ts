@@ -25,7 +25,7 @@ export interface Experiment {
 export async function startExperimentalServer(o: { dbFilename: string | null; serverArgs: readonly string[]; log: Logger }): Promise<{ address: string; namespace: string; shutdown(): Promise<void> }> {
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
-      executable: await resolveTemporalCli(o.log, loadConfig().TEMPORAL_CLI_PATH),
+      executable: await resolveTemporalCli(o.log, loadConfig()),
       namespace: 'default',
       ip: '127.0.0.1',
       dbFilename: o.dbFilename ?? undefined,

@@ -4,7 +4,7 @@
  * other command talks to a running service through the client SDK.
  */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../infra/config';
+import { debugEnabled, loadConfig } from '../infra/config';
 import type { AgentClient } from '../client/agent-client';
 import { batchMain } from './batch-commands';
 import { demoCommand, devCommand } from './dev';
@@ -143,7 +143,7 @@ if (require.main === module) {
     (err: unknown) => {
       const { message, exitCode } = describeError(err);
       process.stderr.write(`durable-agents: ${message}\n`);
-      if (process.env.DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+      if (debugEnabled()) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
       process.exit(exitCode);
     },
   );

@@ -77,7 +77,7 @@ export async function demoCommand(config: Config, out: Out): Promise<number> {
     out(resultText(result));
     const ui = config.TEMPORAL_UI_URL ?? stack.uiUrl;
     if (ui) out(`Web UI: ${webUiLink(ui, stack.namespace, id)}`);
-    if (process.stdout.isTTY && !process.env.CI) {
+    if (process.stdout.isTTY && !config.CI) {
       out('The Web UI stays up until you press Ctrl+C.');
       await untilSignal();
     }

@@ -2,11 +2,19 @@
  * Process configuration from the environment, validated once at start-up. A bad value
  * stops the process with one message naming the variable.
  */
+import os from 'node:os';
+import path from 'node:path';
 import { z } from 'zod';
 import { DURATION, DURATION_HINT } from '../shared/duration';
 import { formatIssues } from '../shared/issues';
+import { PROJECT_ROOT } from './paths';
 
 const intFromEnv = (def: number) => z.coerce.number().int().positive().default(def);
+/** A switch: set (to anything but 0 or false) means on. */
+const flag = z
+  .string()
+  .optional()
+  .transform((v) => v !== undefined && !/^(0|false|no|off)$/i.test(v.trim()));
 
 export const ConfigSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
@@ -51,9 +59,26 @@ export const ConfigSchema = z.object({
   TEMPORAL_UI_URL: z.string().url().optional(),
   /** Structured log lines on stderr from this level up; also the Temporal SDK's (debug adds stacks). */
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('warn'),
-});
+  /** Stack traces with the CLI's one-line errors. */
+  DEBUG: flag,
+  /** Set by CI systems: `demo` does not wait for Ctrl+C. */
+  CI: flag,
+  /** Runtime state of the embedded default (Temporal's SQLite file, Postgres data); default `.data/` in the project. */
+  DURABLE_AGENTS_DATA_DIR: z.string().min(1).default(path.join(PROJECT_ROOT, '.data')),
+  /** Build cache that outlives a checkout (the Temporal CLI takes minutes to build); default `$XDG_CACHE_HOME/durable-agents`. */
+  DURABLE_AGENTS_CACHE_DIR: z.string().min(1).optional(),
+  XDG_CACHE_HOME: z.string().min(1).optional(),
+}).transform(({ DURABLE_AGENTS_CACHE_DIR, XDG_CACHE_HOME, ...c }) => ({
+  ...c,
+  DURABLE_AGENTS_CACHE_DIR: DURABLE_AGENTS_CACHE_DIR ?? path.join(XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'durable-agents'),
+}));
 
-export type Config = z.infer<typeof ConfigSchema>;
+export type Config = z.output<typeof ConfigSchema>;
+
+/** DEBUG as the CLI's error handler reads it: the configuration itself may be what failed. */
+export function debugEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  return flag.parse(env.DEBUG);
+}
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

@@ -7,14 +7,17 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { EphemeralServerExecutable } from '@temporalio/testing';
-import { cacheDir } from './paths';
+import type { Config } from './config';
 import type { Logger } from './logger';
 
 /** Newest CLI tag whose go.mod has no `replace` directive, so `go install` works. */
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 
-export function cachedCliPath(): string {
-  return path.join(cacheDir(), 'bin', 'temporal');
+/** Where the CLI finds or builds the Temporal binary: TEMPORAL_CLI_PATH and the build cache. */
+export type TemporalCliSettings = Pick<Config, 'TEMPORAL_CLI_PATH' | 'DURABLE_AGENTS_CACHE_DIR'>;
+
+export function cachedCliPath(cacheDir: string): string {
+  return path.join(cacheDir, 'bin', 'temporal');
 }
 
 function isExecutable(file: string): boolean {
@@ -49,18 +52,19 @@ function goInstall(gobin: string, log: Logger): Promise<boolean> {
 }
 
 /** Resolves the executable for `TestWorkflowEnvironment.createLocal`, building it if needed. */
-export async function resolveTemporalCli(log: Logger, explicit?: string): Promise<EphemeralServerExecutable> {
+export async function resolveTemporalCli(log: Logger, settings: TemporalCliSettings): Promise<EphemeralServerExecutable> {
+  const explicit = settings.TEMPORAL_CLI_PATH;
   if (explicit) {
     if (!isExecutable(explicit)) throw new Error(`TEMPORAL_CLI_PATH=${explicit} is not an executable file`);
     return { type: 'existing-path', path: explicit };
   }
   const found = onPath('temporal');
   if (found) return { type: 'existing-path', path: found };
-  const cached = cachedCliPath();
+  const cached = cachedCliPath(settings.DURABLE_AGENTS_CACHE_DIR);
   if (isExecutable(cached)) return { type: 'existing-path', path: cached };
   if (await goInstall(path.dirname(cached), log)) {
     if (isExecutable(cached)) return { type: 'existing-path', path: cached };
   }
   log.warn('no Temporal CLI found and go could not build one; falling back to the SDK download');
-  return { type: 'cached-download', downloadDir: path.join(cacheDir(), 'download') };
+  return { type: 'cached-download', downloadDir: path.join(settings.DURABLE_AGENTS_CACHE_DIR, 'download') };
 }

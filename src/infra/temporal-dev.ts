@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ALL_SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 import type { Logger } from './logger';
-import { resolveTemporalCli } from './temporal-cli';
+import { resolveTemporalCli, type TemporalCliSettings } from './temporal-cli';
 
 export interface DevServerOptions {
   port?: number;
@@ -15,8 +15,8 @@ export interface DevServerOptions {
   /** SQLite file; `null` keeps history in memory (tests). */
   dbFilename?: string | null;
   namespace?: string;
-  /** TEMPORAL_CLI_PATH: a Temporal CLI binary to use instead of finding one. */
-  cliPath?: string;
+  /** A Temporal CLI binary to use instead of finding one, and the cache a built one goes to. */
+  cli: TemporalCliSettings;
   log: Logger;
 }
 
@@ -45,7 +45,7 @@ export const PERFORMANCE_ARGS: readonly string[] = [
 ];
 
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
-  const executable = await resolveTemporalCli(opts.log, opts.cliPath);
+  const executable = await resolveTemporalCli(opts.log, opts.cli);
   const namespace = opts.namespace ?? 'default';
   if (opts.dbFilename) fs.mkdirSync(path.dirname(opts.dbFilename), { recursive: true });
   const env = await TestWorkflowEnvironment.createLocal({

@@ -14,7 +14,6 @@ import { housekeepingScheduleId, ScheduleClient } from '../client/schedules';
 import type { Config } from '../infra/config';
 import { temporalConnectionOptions } from '../infra/connection';
 import type { Logger } from '../infra/logger';
-import { dataDir } from '../infra/paths';
 import { openDatabase, type Database } from '../infra/postgres';
 import { startDevServer, type DevServer } from '../infra/temporal-dev';
 import { createModelProviders, providerOptionsFrom } from '../models/registry';
@@ -128,13 +127,13 @@ export async function startStack({ config, log, agents: defs, withWorker }: Stac
       dev = await startDevServer({
         port: config.TEMPORAL_PORT,
         uiPort: config.TEMPORAL_UI_PORT,
-        dbFilename: path.join(dataDir(), 'temporal.sqlite'),
+        dbFilename: path.join(config.DURABLE_AGENTS_DATA_DIR, 'temporal.sqlite'),
         namespace: config.TEMPORAL_NAMESPACE,
-        cliPath: config.TEMPORAL_CLI_PATH,
+        cli: config,
         log,
       });
     }
-    db = await openDatabase({ url: config.DATABASE_URL, batchQueryUrl: config.BATCH_QUERY_DATABASE_URL, dataDir: dataDir(), port: config.EMBEDDED_POSTGRES_PORT, log });
+    db = await openDatabase({ url: config.DATABASE_URL, batchQueryUrl: config.BATCH_QUERY_DATABASE_URL, dataDir: config.DURABLE_AGENTS_DATA_DIR, port: config.EMBEDDED_POSTGRES_PORT, log });
     const address = dev?.address ?? config.TEMPORAL_ADDRESS!;
     let worker: Worker | undefined;
     let workerDone: Promise<void> | undefined;

@@ -20,7 +20,7 @@ export default async function globalSetup(): Promise<void> {
   // Embedded Postgres runs as its own system user when we are root: it must reach the dir.
   fs.chmodSync(dir, 0o755);
   const [server, database] = await Promise.all([
-    startDevServer({ dbFilename: null, cliPath: loadConfig().TEMPORAL_CLI_PATH, log }),
+    startDevServer({ dbFilename: null, cli: loadConfig(), log }),
     (async (): Promise<EmbeddedPostgresHandle> => {
       const url = process.env.DATABASE_URL;
       if (!url) return startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port: await freePort(), persistent: false, log });
