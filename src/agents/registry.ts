@@ -82,7 +82,7 @@ export class AgentRegistry {
       tools: [...def.tools.map((t) => tools.spec(t.name)!), ...handoffs.map((h) => ({ ...tools.spec(h.tool.name)!, handoff: h.name }))],
       approval: { timeout, onTimeout: def.approval?.onTimeout ?? 'reject' },
       fallbackModels: def.fallbackModels ?? [],
-      budget: { onExceeded: def.budget?.onExceeded ?? 'stop', ...(def.budget?.downgradeTo ? { downgradeTo: def.budget.downgradeTo } : {}), ...(def.budget?.runCapUsd !== undefined ? { runCapUsd: def.budget.runCapUsd } : {}) },
+      budget: { onExceeded: def.budget?.onExceeded ?? 'stop', ...(def.budget?.downgradeTo ? { downgradeTo: def.budget.downgradeTo } : {}), runCapUsd: def.budget?.runCapUsd },
     };
     this.agents.set(def.name, { def, spec, tools });
   }

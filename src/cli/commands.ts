@@ -83,7 +83,7 @@ export async function rejectCommand(client: AgentClient, id: string, callId: str
 export async function raiseBudgetCommand(client: AgentClient, id: string, runCapUsd: number | undefined, by: string | undefined, out: Out): Promise<number> {
   const state = await client.state(assertRunId(id));
   if (!state.budgetPause) throw new InvalidInputError(`run ${id} is not paused for budget (status: ${state.status})`);
-  await client.raiseBudget(id, { ...(runCapUsd !== undefined ? { runCapUsd } : {}), ...(by ? { by } : {}) });
+  await client.raiseBudget(id, { runCapUsd, ...(by ? { by } : {}) });
   out(`resumed ${id}${runCapUsd !== undefined ? ` with a run cap of $${runCapUsd}` : ''} (paused at step ${state.budgetPause.step}: ${state.budgetPause.reason})`);
   return 0;
 }

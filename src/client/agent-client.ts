@@ -65,7 +65,7 @@ export class AgentClient {
     if (!agent.trim()) throw new InvalidInputError('agent name is empty');
     const tenantId = assertTenantId(opts.tenantId ?? 'default');
     const id = opts.id ? assertRunId(opts.id) : newRunId(tenantId);
-    const args: AgentRunInput = { agent, input, tenantId, ...(opts.maxSteps ? { maxSteps: opts.maxSteps } : {}), ...(opts.historyEventLimit ? { historyEventLimit: opts.historyEventLimit } : {}), ...(opts.metadata ? { metadata: opts.metadata } : {}) };
+    const args: AgentRunInput = { agent, input, tenantId, maxSteps: opts.maxSteps, historyEventLimit: opts.historyEventLimit, metadata: opts.metadata };
     const handle = await this.client.workflow.start(AGENT_RUN_WORKFLOW, {
       taskQueue: this.taskQueue,
       workflowId: id,

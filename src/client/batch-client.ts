@@ -86,7 +86,7 @@ export function checkBatchSpec(target: BatchTargetInput, opts: StartBatchOptions
   if ('flow' in target) return { kind: 'flow', spec: target.flow };
   if (!target.agent.trim()) throw new InvalidInputError('agent name is empty');
   positive('maxSteps', target.maxSteps, 10_000);
-  return { kind: 'agent', agent: target.agent, ...(target.maxSteps ? { maxSteps: target.maxSteps } : {}) };
+  return { kind: 'agent', agent: target.agent, maxSteps: target.maxSteps };
 }
 
 /** The source for inputs the batch reads itself (a query); undefined for inputs a client must store. */
@@ -168,10 +168,10 @@ export class BatchClient {
       target: spec0,
       source,
       tenantId,
-      ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
-      ...(opts.pageSize ? { pageSize: opts.pageSize } : {}),
-      ...(opts.continueAsNewEvery ? { continueAsNewEvery: opts.continueAsNewEvery } : {}),
-      ...(opts.maxFailureRatio !== undefined ? { maxFailureRatio: opts.maxFailureRatio } : {}),
+      concurrency: opts.concurrency,
+      pageSize: opts.pageSize,
+      continueAsNewEvery: opts.continueAsNewEvery,
+      maxFailureRatio: opts.maxFailureRatio,
     };
     try {
       const handle = await this.client.workflow.start(BATCH_RUN_WORKFLOW, {

@@ -47,7 +47,7 @@ export class FlowClient {
     const valid = validateFlowSpec(typeof spec === 'string' ? readFlowSpec(spec) : spec, { agents: opts.agents });
     const tenantId = assertTenantId(opts.tenantId ?? 'default');
     const id = opts.id ? assertRunId(opts.id) : `flow-${tenantId}-${randomUUID()}`;
-    const args: FlowRunInput = { spec: valid, input, tenantId, ...(opts.metadata ? { metadata: opts.metadata } : {}) };
+    const args: FlowRunInput = { spec: valid, input, tenantId, metadata: opts.metadata };
     const handle = await this.client.workflow.start(FLOW_RUN_WORKFLOW, {
       taskQueue: this.taskQueue,
       workflowId: id,

@@ -163,10 +163,10 @@ export class ScheduleClient {
           target,
           source,
           tenantId,
-          ...(o.concurrency ? { concurrency: o.concurrency } : {}),
-          ...(o.pageSize ? { pageSize: o.pageSize } : {}),
-          ...(o.continueAsNewEvery ? { continueAsNewEvery: o.continueAsNewEvery } : {}),
-          ...(o.maxFailureRatio !== undefined ? { maxFailureRatio: o.maxFailureRatio } : {}),
+          concurrency: o.concurrency,
+          pageSize: o.pageSize,
+          continueAsNewEvery: o.continueAsNewEvery,
+          maxFailureRatio: o.maxFailureRatio,
         };
         return { start: { workflowType: BATCH_RUN_WORKFLOW, workflowId: `batch-${tenantId}-${id}`, args: [{ spec: bspec }] }, ...(source.kind === 'stored' ? { setId: source.setId } : {}) };
       }

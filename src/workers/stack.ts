@@ -145,7 +145,7 @@ export async function startStack({ config, log, agents: defs, withWorker }: Stac
         connection,
         namespace: config.TEMPORAL_NAMESPACE,
         taskQueue: config.TASK_QUEUE,
-        deps: { db: db.pool, providers, agents, log, policies: createPolicies(policyConfig, { pool: db.pool, providers }), ...(batchQueries ? { batchQueries } : {}) },
+        deps: { db: db.pool, providers, agents, log, policies: createPolicies(policyConfig, { pool: db.pool, providers }), batchQueries },
         workflowBundlePath: config.WORKFLOW_BUNDLE_PATH ?? defaultWorkflowBundlePath(),
         maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
         maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,

@@ -20,5 +20,5 @@ export function failureCost(err: unknown): { costUsd: number; usage?: Usage } {
   const details = cause instanceof wf.ApplicationFailure || cause instanceof wf.CancelledFailure ? cause.details : undefined;
   const first = (details?.[0] ?? {}) as { costUsd?: unknown; usage?: Usage };
   if (typeof first.costUsd !== 'number' || !Number.isFinite(first.costUsd)) return { costUsd: 0 };
-  return { costUsd: first.costUsd, ...(first.usage ? { usage: first.usage } : {}) };
+  return { costUsd: first.costUsd, usage: first.usage };
 }

@@ -144,7 +144,7 @@ export class AgentRunBook {
       ...(this.lastError ? { lastError: this.lastError } : {}),
       ...(handedOffTo ? { handedOffTo } : {}),
       policyEvents: this.policyEvents,
-      ...(this.gate?.pause ? { budgetPause: this.gate.pause } : {}),
+      budgetPause: this.gate?.pause,
     };
   }
 
@@ -164,7 +164,7 @@ export class AgentRunBook {
       policyEvents: this.policyEvents,
       model: gate.model,
       ...(this.answeredBy ? { answeredBy: this.answeredBy } : {}),
-      ...(gate.runCapRaisedUsd !== undefined ? { runCapRaisedUsd: gate.runCapRaisedUsd } : {}),
+      runCapRaisedUsd: gate.runCapRaisedUsd,
     };
   }
 
@@ -180,7 +180,7 @@ export class AgentRunBook {
       costUsd: this.costUsd,
       toolCalls: this.records,
       model: this.answeredBy ?? this.gate?.model ?? this.spec!.model,
-      ...(this.budgetStop ? { budgetStop: this.budgetStop } : {}),
+      budgetStop: this.budgetStop,
     };
   }
 

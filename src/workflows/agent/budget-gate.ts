@@ -41,7 +41,7 @@ export class BudgetGate {
       (input) => {
         this.raised = input;
         if (input.runCapUsd !== undefined) this.runCapRaisedUsd = input.runCapUsd;
-        return { resumed: true as const, ...(input.runCapUsd !== undefined ? { runCapUsd: input.runCapUsd } : {}) };
+        return { resumed: true as const, runCapUsd: input.runCapUsd };
       },
       {
         validator: (input) => {

@@ -49,9 +49,9 @@ export async function modelStep(book: AgentRunBook, agent: AgentSpec, pinned: Pi
           ...(input.handoff ? { handoffDepth: input.handoff.depth } : {}),
           pinned,
           ...(role ? { role } : {}),
-          ...(agent.budget?.runCapUsd !== undefined ? { runCapUsd: agent.budget.runCapUsd } : {}),
-          ...(budget.runCapRaisedUsd !== undefined ? { runCapRaisedUsd: budget.runCapRaisedUsd } : {}),
-          ...(input.flowBudget ? { flowBudget: input.flowBudget } : {}),
+          runCapUsd: agent.budget?.runCapUsd,
+          runCapRaisedUsd: budget.runCapRaisedUsd,
+          flowBudget: input.flowBudget,
         },
       ]),
     );

@@ -39,7 +39,7 @@ export function itemRun(spec: BatchSpec, batchId: string, item: BatchItem): Item
   const target = spec.target;
   switch (target.kind) {
     case 'agent': {
-      const args: AgentRunInput = { agent: target.agent, input: item.input, tenantId: spec.tenantId, metadata, ...(target.maxSteps ? { maxSteps: target.maxSteps } : {}) };
+      const args: AgentRunInput = { agent: target.agent, input: item.input, tenantId: spec.tenantId, metadata, maxSteps: target.maxSteps };
       return { workflowType: AGENT_RUN_WORKFLOW, workflowId, args: [args], summary: `${target.agent} ${label}: ${short(item.input)}` };
     }
     case 'flow': {

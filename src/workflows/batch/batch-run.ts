@@ -164,7 +164,7 @@ export async function batchRun(input: BatchRunInput): Promise<BatchSummary> {
 
   async function finish(cancelled: boolean): Promise<BatchSummary> {
     status = 'finishing';
-    const totals = await finishBatch({ batchId, cancelled, failureLimit: BATCH_DEFAULTS.summaryFailures, ...(spec.maxFailureRatio !== undefined ? { maxFailureRatio: spec.maxFailureRatio } : {}) });
+    const totals = await finishBatch({ batchId, cancelled, failureLimit: BATCH_DEFAULTS.summaryFailures, maxFailureRatio: spec.maxFailureRatio });
     const { status: final, ...counts } = totals;
     const summary: BatchSummary = { batchId, status: final === 'cancelled' ? 'cancelled' : 'completed', ...counts, runs: c.runs };
     status = final;

@@ -162,8 +162,8 @@ export class FlowBook {
       trail: this.trail,
       costUsd: this.costUsd,
       usage: this.usage,
-      ...(this.spec?.budgetUsd !== undefined ? { budgetUsd: this.spec.budgetUsd } : {}),
-      ...(this.answer !== undefined ? { answer: this.answer } : {}),
+      budgetUsd: this.spec?.budgetUsd,
+      answer: this.answer,
       ...(this.lastError ? { lastError: this.lastError } : {}),
     };
   }

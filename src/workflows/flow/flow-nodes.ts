@@ -139,7 +139,7 @@ export class NodeRunner {
               agent: call.agent,
               input,
               tenantId: this.tenantId,
-              ...(call.maxSteps ? { maxSteps: call.maxSteps } : {}),
+              maxSteps: call.maxSteps,
               metadata: { flowId, flowNode: id },
               // The ledger holds every model call of every run of this flow to its budget together.
               ...(this.spec.budgetUsd !== undefined ? { flowBudget: { flowId, usd: this.spec.budgetUsd } } : {}),
