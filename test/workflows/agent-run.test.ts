@@ -115,11 +115,12 @@ test('cancelling a run mid-way lets the running compensable call finish, then un
     { toolCalls: [{ name: 'record_step', arguments: { label: 'slow', ms: 3_000 } }] },
   ]);
   const { id } = await h.agents.start('tester', task);
-  // Wait until the slow step is running, then cancel (on a loaded machine that can take a while).
+  // Wait until the slow step (the second model step's call) is running, then cancel; on a
+  // loaded machine the first step alone can take longer than a fixed wait.
   for (let i = 0; ; i++) {
     const s = await h.agents.state(id).catch(() => undefined);
-    if (s?.toolCalls.some((c) => c.status === 'running' && c.args && (c.args as { label?: string }).label === 'slow')) break;
-    if (i > 600) throw new Error('the slow step never started');
+    if (s?.toolCalls.some((c) => c.status === 'running' && c.step === 2)) break;
+    if (i > 600 || s?.status === 'failed') throw new Error(`the slow step was never seen running: ${JSON.stringify(s)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   await h.agents.cancel(id);
