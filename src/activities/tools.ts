@@ -11,13 +11,14 @@ import type { CompensationEntryOutcome } from '../shared/run-types';
 import type { ToolOutcome } from '../shared/tool-plan';
 import type { PolicyEvent } from '../shared/policy-events';
 import { cachePolicyFor, isCacheableTool } from '../policies/cache';
+import { guardToolResult } from '../policies/guardrails';
+import { logPolicyEvents } from '../policies/log-events';
 import { CircuitOpenError, toolBreaker } from '../policies/router';
 import { ToolError, type AnyTool, type ToolContext } from '../tools/define-tool';
 import { readEffect, runOnce } from '../tools/effects';
 import { isInfrastructureError } from '../infra/outage';
 import type { ActivityDeps } from './index';
 import { atActivityEdge } from './activity-edge';
-import { guardToolResult, logPolicyEvents } from './model-policies';
 
 export interface RunToolInput {
   agent: string;
@@ -119,7 +120,7 @@ export function createToolActivities({ db, agents, policies, log }: Pick<Activit
     return withSpan(`execute_tool ${input.tool}`, attrs, async (span) => {
       const events: PolicyEvent[] = [];
       const done = (outcome: ToolOutcome): ToolOutcome => {
-        logPolicyEvents(log, Context.current().info.workflowExecution ?? {}, events);
+        logPolicyEvents(log.child({ ...Context.current().info.workflowExecution }), events);
         return events.length ? { ...outcome, events } : outcome;
       };
       // An unreachable cache is a miss: the tool itself decides whether the step can go on.
