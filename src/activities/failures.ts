@@ -1,28 +1,25 @@
-/** Policy errors become Temporal failures with stable types at the activity boundary. */
+/**
+ * The one place the project's errors become Temporal failures: every activity's edge
+ * calls {@link toApplicationFailure}, so providers and policies throw plain typed errors
+ * and know nothing of Temporal.
+ */
 import { ApplicationFailure } from '@temporalio/common';
-import { BudgetExceededError } from '../policies/budget';
-import { GuardrailBlockedError } from '../policies/guardrails';
-import { NoModelAvailableError, TenantRateLimitedError } from '../policies/router';
-import { FailureType } from '../shared/failures';
+import { DurableAgentsError } from '../shared/errors';
 
-/** Maps policy errors to Temporal failures with stable types. */
-export function toPolicyFailure(err: unknown): unknown {
-  if (err instanceof GuardrailBlockedError) {
-    return ApplicationFailure.create({ type: FailureType.GuardrailBlocked, nonRetryable: true, message: err.message, details: [err.findings] });
-  }
-  if (err instanceof BudgetExceededError) {
-    return ApplicationFailure.create({ type: FailureType.BudgetExceeded, nonRetryable: true, message: err.message, details: [err.toJSON()] });
-  }
-  if (err instanceof TenantRateLimitedError) {
-    return ApplicationFailure.create({ type: FailureType.RateLimited, message: err.message, nextRetryDelay: Math.max(1, err.retryAfterMs) });
-  }
-  if (err instanceof NoModelAvailableError) {
-    return ApplicationFailure.create({
-      type: err.lastType ?? FailureType.ModelServerError,
-      message: err.message,
-      details: [{ attempts: err.attempts }],
-      ...(err.retryAfterMs !== undefined ? { nextRetryDelay: Math.max(1, err.retryAfterMs) } : {}),
-    });
-  }
-  return err;
+/**
+ * The failure a workflow sees for `err`: a {@link DurableAgentsError} becomes an
+ * `ApplicationFailure` of its type, retryability, retry delay, details and cause.
+ * Anything else is returned as it is: an `ApplicationFailure` a test double or a tool
+ * threw, a cancellation, or a bug Temporal retries under its own name.
+ */
+export function toApplicationFailure(err: unknown): unknown {
+  if (!(err instanceof DurableAgentsError)) return err;
+  return ApplicationFailure.create({
+    type: err.type,
+    message: err.message,
+    nonRetryable: !err.retryable,
+    ...(err.cause instanceof Error ? { cause: err.cause } : {}),
+    ...(err.details !== undefined ? { details: [err.details] } : {}),
+    ...(err.retryable && err.retryAfterMs !== undefined ? { nextRetryDelay: err.retryAfterMs } : {}),
+  });
 }

@@ -6,19 +6,17 @@
  * the failure types a workflow sees.
  */
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { AgentChangedError, UnknownAgentError } from '../agents/registry';
 import { withSpan } from '../infra/telemetry';
 import { parseModelRef } from '../models/types';
 import { alertEvents } from '../policies/budget';
 import { runModelStep, type ModelCall, type ModelStepResult, type PendingCharge } from '../policies/model-step';
 import { DEFAULT_MAX_OUTPUT_TOKENS, pinnedOf, type PinnedAgent } from '../shared/agent-spec';
-import { FailureType } from '../shared/failures';
 import type { ChatMessage } from '../shared/messages';
 import type { PolicyEvent } from '../shared/policy-events';
 import type { FlowBudget } from '../shared/run-types';
 import type { ActivityDeps } from './index';
 import { atActivityEdge } from './activity-edge';
-import { toPolicyFailure } from './failures';
 
 export interface CallModelInput {
   agent: string;
@@ -84,9 +82,7 @@ export function createModelActivities({ agents, policies, log }: Pick<ActivityDe
         };
         const attrs = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': provider, 'gen_ai.request.model': model, 'gen_ai.request.temperature': input.temperature, 'gen_ai.request.max_tokens': maxTokens, 'gen_ai.agent.name': input.agent };
         return withSpan(`chat ${model}`, attrs, async (span) => {
-          const { result, response } = await runModelStep(call, policies).catch((err: unknown) => {
-            throw toPolicyFailure(err);
-          });
+          const { result, response } = await runModelStep(call, policies);
           span.setAttributes({
             'gen_ai.response.model': response.model,
             'gen_ai.usage.input_tokens': response.usage.inputTokens,
@@ -113,14 +109,13 @@ export function createModelActivities({ agents, policies, log }: Pick<ActivityDe
   function pinnedAgent(input: CallModelInput): Pick<ModelCall, 'spec' | 'tools' | 'outputSchema'> {
     const current = agents.spec(input.agent);
     const registry = agents.tools(input.agent);
-    if (!current || !registry) throw ApplicationFailure.nonRetryable(`unknown agent "${input.agent}"`, FailureType.UnknownAgent);
+    if (!current || !registry) throw new UnknownAgentError(`unknown agent "${input.agent}"`);
     const spec = input.pinned ?? pinnedOf(current);
     const pinnedNames = new Set(spec.tools.map((t) => t.name));
     const gone = [...pinnedNames].filter((name) => !registry.get(name));
     if (gone.length) {
-      throw ApplicationFailure.nonRetryable(
+      throw new AgentChangedError(
         `agent "${input.agent}" on this worker no longer has the tool${gone.length > 1 ? 's' : ''} ${gone.join(', ')} this run started with: run it on a worker that has them, or cancel it`,
-        FailureType.AgentChanged,
       );
     }
     const outputSchema = agents.outputSchema(input.agent);

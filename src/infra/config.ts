@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import { DURATION, DURATION_HINT } from '../shared/duration';
+import { DurableAgentsError } from '../shared/errors';
+import { FailureType } from '../shared/failures';
 import { formatIssues } from '../shared/issues';
 
 const intFromEnv = (def: number) => z.coerce.number().int().positive().default(def);
@@ -55,8 +57,11 @@ export const ConfigSchema = z.object({
 
 export type Config = z.infer<typeof ConfigSchema>;
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+/** Invalid configuration: the message names each bad variable or field. The process refuses to start. */
+export class ConfigError extends DurableAgentsError {
+  constructor(message: string) {
+    super(message, { type: FailureType.InvalidConfig, fault: 'user', retryable: false });
+  }
 }
 
 /** Parses the environment; throws a ConfigError whose message names each bad variable. */

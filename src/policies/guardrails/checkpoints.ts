@@ -3,6 +3,8 @@
  * call, the model's answer after it, and a tool's result before the next call. Each turns
  * a {@link GuardrailRun} into what its caller needs and a policy event for the history.
  */
+import { DurableAgentsError } from '../../shared/errors';
+import { FailureType } from '../../shared/failures';
 import type { ChatMessage } from '../../shared/messages';
 import type { PolicyEvent } from '../../shared/policy-events';
 import type { GuardrailConfig } from './config';
@@ -17,14 +19,13 @@ export interface GuardSubject {
 }
 
 /** An input guardrail blocked the run's input: nothing was sent to a provider. */
-export class GuardrailBlockedError extends Error {
-  override readonly name = 'GuardrailBlockedError';
+export class GuardrailBlockedError extends DurableAgentsError {
   constructor(
     message: string,
     /** What the guardrails found; the failure's details carry them. */
     readonly findings: Finding[],
   ) {
-    super(message);
+    super(message, { type: FailureType.GuardrailBlocked, fault: 'user', retryable: false, details: findings });
   }
 }
 
