@@ -1,27 +1,29 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { UnknownAgentError } from '../agents/registry';
 import type { AgentSpec, AgentSummary } from '../shared/agent-spec';
-import { FailureType } from '../shared/failures';
 import type { ActivityDeps } from './index';
+import { atActivityBoundary } from './activity-edge';
 
 export function createAgentActivities({ agents }: Pick<ActivityDeps, 'agents'>) {
   return {
     /** Resolves an agent by name, so the workflow loads nothing itself. */
     async resolveAgent(name: string): Promise<AgentSpec> {
-      const spec = agents.spec(name);
-      if (!spec) {
-        throw ApplicationFailure.nonRetryable(`unknown agent "${name}" (known: ${agents.names().join(', ') || 'none'})`, FailureType.UnknownAgent);
-      }
-      return spec;
+      return atActivityBoundary(async () => {
+        const spec = agents.spec(name);
+        if (!spec) throw new UnknownAgentError(`unknown agent "${name}" (known: ${agents.names().join(', ') || 'none'})`);
+        return spec;
+      });
     },
 
     /** The agents this worker serves, for `durable-agents agents`. */
     async listAgents(): Promise<AgentSummary[]> {
-      return agents.list().map((a) => ({
-        name: a.name,
-        description: a.description,
-        model: a.model,
-        tools: a.tools.map((t) => ({ name: t.name, effect: t.effect, approval: Boolean(agents.tools(a.name)?.get(t.name)?.requiresApproval) })),
-      }));
+      return atActivityBoundary(async () =>
+        agents.list().map((a) => ({
+          name: a.name,
+          description: a.description,
+          model: a.model,
+          tools: a.tools.map((t) => ({ name: t.name, effect: t.effect, approval: Boolean(agents.tools(a.name)?.get(t.name)?.requiresApproval) })),
+        })),
+      );
     },
   };
 }

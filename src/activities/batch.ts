@@ -4,13 +4,12 @@
  * and outcomes are short SQL and run as local activities.
  */
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import { BatchInputError, parseBatchSource } from '../batch/inputs';
 import { NO_BATCH_QUERY_DATABASE } from '../batch/query';
 import { finishBatch, loadPage, recordOutcomes, stageBatch, type BatchTotals, type ChunkReader, type FinishOptions } from '../batch/store';
 import type { BatchItem, BatchSpec, ItemOutcome } from '../shared/batch-types';
-import { FailureType } from '../shared/failures';
 import type { ActivityDeps } from './index';
+import { atActivityBoundary } from './activity-edge';
 
 /** Input of `stageBatch`. */
 export interface StageBatchInput {
@@ -44,21 +43,12 @@ function heartbeat(details: unknown): void {
   }
 }
 
-/** The user's input errors fail the batch at once; anything else (connection loss) is retried. */
-async function classified<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof BatchInputError) throw ApplicationFailure.nonRetryable(err.message, FailureType.InvalidBatchInput);
-    throw err;
-  }
-}
-
 export function createBatchActivities({ db, batchQueries }: Pick<ActivityDeps, 'db' | 'batchQueries'>) {
   return {
     /** Snapshots the batch's source into `batch_items`; idempotent, returns the item count. */
     async stageBatch({ batchId, spec }: StageBatchInput): Promise<{ total: number }> {
-      return classified(async () => {
+      // The user's input errors (BatchInputError) fail the batch at once; anything else (connection loss) is retried.
+      return atActivityBoundary(async () => {
         // The spec comes from whoever can start workflows: its source is checked here.
         const source = parseBatchSource(spec.source);
         let reader: ChunkReader | undefined;
@@ -73,17 +63,17 @@ export function createBatchActivities({ db, batchQueries }: Pick<ActivityDeps, '
     },
 
     async loadBatchPage({ batchId, offset, limit }: LoadBatchPageInput): Promise<BatchItem[]> {
-      return loadPage(db, batchId, offset, limit);
+      return atActivityBoundary(() => loadPage(db, batchId, offset, limit));
     },
 
     /** Records outcomes idempotently; returns how many items changed. */
     async recordBatchOutcomes({ batchId, outcomes }: RecordBatchOutcomesInput): Promise<number> {
-      return recordOutcomes(db, batchId, outcomes);
+      return atActivityBoundary(() => recordOutcomes(db, batchId, outcomes));
     },
 
     /** Counts the batch's outcomes and marks it finished. */
     async finishBatch({ batchId, ...opts }: FinishBatchInput): Promise<BatchTotals> {
-      return finishBatch(db, batchId, opts);
+      return atActivityBoundary(() => finishBatch(db, batchId, opts));
     },
   };
 }

@@ -17,6 +17,7 @@ import { BudgetLedger, parseBudgetConfig } from '../policies/budget';
 import { ResponseCache } from '../policies/cache';
 import type { HousekeepingInput, HousekeepingResult } from '../shared/housekeeping-types';
 import type { ActivityDeps } from './index';
+import { atActivityBoundary } from './activity-edge';
 
 const DEFAULT_RETENTION_HOURS = 7 * 24;
 /**
@@ -53,23 +54,28 @@ export async function pruneLedger(db: pg.Pool, staleBefore: Date, olderThan: Dat
   return { released, deleted: await ledger.prune(olderThan) };
 }
 
+/** One housekeeping pass: expired cache rows, then old ledger reservations. */
+async function prune(db: pg.Pool, input: HousekeepingInput): Promise<HousekeepingResult> {
+  const result: HousekeepingResult = { cacheRows: 0, released: 0, reservations: 0, skipped: [] };
+  if (await tableExists(db, 'response_cache')) result.cacheRows = await pruneCache(db, input);
+  else result.skipped.push('response_cache');
+  if (await tableExists(db, 'budget_reservations')) {
+    const hours = input.reservationRetentionHours ?? DEFAULT_RETENTION_HOURS;
+    const staleMinutes = input.staleHoldMinutes ?? DEFAULT_STALE_HOLD_MINUTES;
+    const ledger = await pruneLedger(db, new Date(Date.now() - staleMinutes * 60_000), new Date(Date.now() - hours * 3_600_000));
+    result.released = ledger.released;
+    result.reservations = ledger.deleted;
+  } else {
+    result.skipped.push('budget_reservations');
+  }
+  return result;
+}
+
 export function createHousekeepingActivities({ db }: Pick<ActivityDeps, 'db'>) {
   return {
     /** One housekeeping pass: expired cache rows, then old ledger reservations. */
     async pruneExpired(input: HousekeepingInput = {}): Promise<HousekeepingResult> {
-      const result: HousekeepingResult = { cacheRows: 0, released: 0, reservations: 0, skipped: [] };
-      if (await tableExists(db, 'response_cache')) result.cacheRows = await pruneCache(db, input);
-      else result.skipped.push('response_cache');
-      if (await tableExists(db, 'budget_reservations')) {
-        const hours = input.reservationRetentionHours ?? DEFAULT_RETENTION_HOURS;
-        const staleMinutes = input.staleHoldMinutes ?? DEFAULT_STALE_HOLD_MINUTES;
-        const ledger = await pruneLedger(db, new Date(Date.now() - staleMinutes * 60_000), new Date(Date.now() - hours * 3_600_000));
-        result.released = ledger.released;
-        result.reservations = ledger.deleted;
-      } else {
-        result.skipped.push('budget_reservations');
-      }
-      return result;
+      return atActivityBoundary(() => prune(db, input));
     },
   };
 }

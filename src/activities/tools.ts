@@ -3,21 +3,20 @@
  * (workflow id, step and tool call id) and an exactly-once helper for its effects.
  */
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import type pg from 'pg';
 import { policyMetrics, withSpan } from '../infra/telemetry';
-import { FailureType } from '../shared/failures';
 import type { CompensationEntryOutcome } from '../shared/run-types';
 import type { ToolOutcome } from '../shared/tool-plan';
 import type { PolicyEvent } from '../shared/policy-events';
 import { cachePolicyFor, isCacheableTool } from '../policies/cache';
-import { CircuitOpenError, toolBreaker } from '../policies/router';
-import { ToolError, type AnyTool, type ToolContext } from '../tools/define-tool';
+import { guardToolResult } from '../policies/guardrails';
+import { logPolicyEvents } from '../policies/log-events';
+import { toolBreaker } from '../policies/router';
+import { ToolError, ToolUnavailableError, type AnyTool, type ToolContext } from '../tools/define-tool';
 import { readEffect, runOnce } from '../tools/effects';
 import { isInfrastructureError } from '../infra/outage';
 import type { ActivityDeps } from './index';
 import { atActivityEdge } from './activity-edge';
-import { guardToolResult, logPolicyEvents } from './model-policies';
 
 export interface RunToolInput {
   agent: string;
@@ -43,7 +42,7 @@ export const MAX_RETURNED_RESULT_CHARS = 64_000;
 function toolContext(db: pg.Pool, input: RunToolInput, kind: 'execute' | 'compensate'): ToolContext {
   const ctx = Context.current();
   const workflowId = ctx.info.workflowExecution?.workflowId;
-  if (!workflowId) throw ApplicationFailure.nonRetryable('tools run only inside an agent run', FailureType.ToolFailed);
+  if (!workflowId) throw new ToolUnavailableError('tools run only inside an agent run');
   const key = kind === 'execute' ? input.idempotencyKey : `${input.idempotencyKey}:compensate`;
   return {
     idempotencyKey: key,
@@ -60,25 +59,18 @@ function toolContext(db: pg.Pool, input: RunToolInput, kind: 'execute' | 'compen
 export function createToolActivities({ db, agents, policies, log }: Pick<ActivityDeps, 'db' | 'agents' | 'policies' | 'log'>) {
   const lookup = (agent: string, name: string): AnyTool => {
     const tool = agents.tools(agent)?.get(name);
-    if (!tool) throw ApplicationFailure.nonRetryable(`agent "${agent}" has no tool "${name}"`, FailureType.ToolFailed);
+    if (!tool) throw new ToolUnavailableError(`agent "${agent}" has no tool "${name}"`);
     return tool;
   };
 
   /** The tool itself, behind its circuit breaker; only unexplained failures count against the tool. */
   async function execute(tool: AnyTool, input: RunToolInput): Promise<unknown> {
-    try {
-      return await policies.router.breakers.run(
-        toolBreaker(input.tool),
-        async () => (await tool.execute(input.args, toolContext(db, input, 'execute'))) ?? null,
-        // An outage is not the tool's fault: it does not count towards opening its breaker.
-        (err) => !(err instanceof ToolError) && !isInfrastructureError(err),
-      );
-    } catch (err) {
-      if (err instanceof CircuitOpenError) {
-        throw ApplicationFailure.create({ type: FailureType.CircuitOpen, message: err.message, nextRetryDelay: Math.max(1000, err.retryAfterMs ?? 1000) });
-      }
-      throw err;
-    }
+    return policies.router.breakers.run(
+      toolBreaker(input.tool),
+      async () => (await tool.execute(input.args, toolContext(db, input, 'execute'))) ?? null,
+      // An outage is not the tool's fault: it does not count towards opening its breaker.
+      (err) => !(err instanceof ToolError) && !isInfrastructureError(err),
+    );
   }
 
   return {
@@ -92,9 +84,10 @@ export function createToolActivities({ db, agents, policies, log }: Pick<Activit
      * result recorded there; a call whose result was too large to carry gets it from there too.
      */
     async compensateTool(input: CompensateToolInput): Promise<CompensationResult> {
-      const tool = lookup(input.agent, input.tool);
-      if (!tool.compensate) throw ApplicationFailure.nonRetryable(`tool "${input.tool}" has no compensation`, FailureType.ToolFailed);
       return atActivityEdge(async () => {
+        const tool = lookup(input.agent, input.tool);
+        if (!tool.compensate) throw new ToolUnavailableError(`tool "${input.tool}" has no compensation`);
+        const compensate = tool.compensate.bind(tool);
         let result = input.result;
         if (input.outcome) {
           const row = await readEffect(db, input.idempotencyKey);
@@ -102,7 +95,7 @@ export function createToolActivities({ db, agents, policies, log }: Pick<Activit
           else if (input.outcome === 'unknown') return 'not_executed';
         }
         const attrs = { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': input.tool, 'gen_ai.tool.call.id': input.callId, 'durable_agents.compensation': true };
-        await withSpan(`execute_tool ${input.tool}`, attrs, () => tool.compensate!(input.args, result, toolContext(db, input, 'compensate')));
+        await withSpan(`execute_tool ${input.tool}`, attrs, () => compensate(input.args, result, toolContext(db, input, 'compensate')));
         return 'compensated' as const;
       });
     },
@@ -119,7 +112,7 @@ export function createToolActivities({ db, agents, policies, log }: Pick<Activit
     return withSpan(`execute_tool ${input.tool}`, attrs, async (span) => {
       const events: PolicyEvent[] = [];
       const done = (outcome: ToolOutcome): ToolOutcome => {
-        logPolicyEvents(log, Context.current().info.workflowExecution ?? {}, events);
+        logPolicyEvents(log.child({ ...Context.current().info.workflowExecution }), events);
         return events.length ? { ...outcome, events } : outcome;
       };
       // An unreachable cache is a miss: the tool itself decides whether the step can go on.

@@ -5,6 +5,8 @@
 import type { ZodType } from 'zod';
 import { DEFAULT_MAX_OUTPUT_TOKENS, type AgentSpec } from '../shared/agent-spec';
 import { DURATION_HINT, isDuration } from '../shared/duration';
+import { DurableAgentsError } from '../shared/errors';
+import { FailureType } from '../shared/failures';
 import type { Playbook } from '../models/local';
 import { parseModelRef } from '../models/types';
 import { ToolRegistry } from '../tools/registry';
@@ -13,8 +15,25 @@ import { handoffTool } from './handoff-tools';
 
 const AGENT_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 
-export class InvalidAgentError extends Error {
-  override readonly name = 'InvalidAgentError';
+/** An agent definition is invalid: the worker refuses to start. */
+export class InvalidAgentError extends DurableAgentsError {
+  constructor(message: string) {
+    super(message, { type: FailureType.InvalidConfig, fault: 'user', retryable: false });
+  }
+}
+
+/** A run names an agent this worker does not serve. */
+export class UnknownAgentError extends DurableAgentsError {
+  constructor(message: string) {
+    super(message, { type: FailureType.UnknownAgent, fault: 'user', retryable: false });
+  }
+}
+
+/** This worker's agent no longer has a tool the run started with: a deploy changed it under the run. */
+export class AgentChangedError extends DurableAgentsError {
+  constructor(message: string) {
+    super(message, { type: FailureType.AgentChanged, fault: 'system', retryable: false });
+  }
 }
 
 interface Entry {

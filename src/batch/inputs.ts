@@ -8,10 +8,14 @@ import fs from 'node:fs';
 import readline from 'node:readline';
 import { z } from 'zod';
 import type { BatchInputItem, BatchSource } from '../shared/batch-types';
+import { DurableAgentsError } from '../shared/errors';
+import { FailureType } from '../shared/failures';
 
 /** Bad batch input (a malformed line, a failing query): the user's to fix, never retried. */
-export class BatchInputError extends Error {
-  override readonly name = 'BatchInputError';
+export class BatchInputError extends DurableAgentsError {
+  constructor(message: string) {
+    super(message, { type: FailureType.InvalidBatchInput, fault: 'user', retryable: false });
+  }
 }
 
 /** Longest item accepted; an agent's input is a task, not a document dump. */

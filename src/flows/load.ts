@@ -5,6 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../infra/paths';
+import { DurableAgentsError } from '../shared/errors';
+import { FailureType } from '../shared/failures';
 import type { FlowSpec } from '../shared/flow-types';
 import { InvalidFlowError, validateFlowSpec, type ValidateFlowOptions } from './validate';
 
@@ -12,8 +14,10 @@ import { InvalidFlowError, validateFlowSpec, type ValidateFlowOptions } from './
 export const EXAMPLE_FLOWS_DIR = path.join(PROJECT_ROOT, 'examples', 'flows');
 
 /** A flow name or path that leads to no file. */
-export class FlowNotFoundError extends Error {
-  override readonly name = 'FlowNotFoundError';
+export class FlowNotFoundError extends DurableAgentsError {
+  constructor(message: string) {
+    super(message, { type: FailureType.InvalidFlowSpec, fault: 'user', retryable: false });
+  }
 }
 
 /** Names of the example flows. */

@@ -5,18 +5,19 @@
  * `flow "triage": node "route": unknown next node "knowldge"`.
  */
 import type { z } from 'zod';
+import { DurableAgentsError } from '../shared/errors';
+import { FailureType } from '../shared/failures';
 import type { FlowNode, FlowSpec } from '../shared/flow-types';
 import { checkFlow } from './checks';
 import { flowSchema, NODE_ID, NODE_SCHEMAS } from './schema';
 
 /** A spec that cannot run; `problems` lists each one, `message` joins them. */
-export class InvalidFlowError extends Error {
-  override readonly name = 'InvalidFlowError';
+export class InvalidFlowError extends DurableAgentsError {
   constructor(
     readonly flow: string,
     readonly problems: string[],
   ) {
-    super(`flow "${flow}": ${problems.join('; ')}`);
+    super(`flow "${flow}": ${problems.join('; ')}`, { type: FailureType.InvalidFlowSpec, fault: 'user', retryable: false });
   }
 }
 

@@ -6,6 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { DURATION, DURATION_HINT } from '../shared/duration';
+import { DurableAgentsError } from '../shared/errors';
+import { FailureType } from '../shared/failures';
 import { formatIssues } from '../shared/issues';
 import { PROJECT_ROOT } from './paths';
 
@@ -80,8 +82,11 @@ export function debugEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
   return flag.parse(env.DEBUG);
 }
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+/** Invalid configuration: the message names each bad variable or field. The process refuses to start. */
+export class ConfigError extends DurableAgentsError {
+  constructor(message: string) {
+    super(message, { type: FailureType.InvalidConfig, fault: 'user', retryable: false });
+  }
 }
 
 /** Parses the environment; throws a ConfigError whose message names each bad variable. */

@@ -6,6 +6,7 @@
  * failing the run.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { DurableAgentsError } from '../shared/errors';
 import { FailureType } from '../shared/failures';
 
 /** SQLSTATE classes and codes that mean the database is unreachable or going away, not that a statement is wrong. */
@@ -21,9 +22,21 @@ const PG_MESSAGES = [
   'the database system is',
 ];
 
+/**
+ * Infrastructure is down. Not retryable by the activity on purpose: the workflow owns the
+ * wait (minutes, durable timers), so a tool's own retry policy is spent only on the
+ * tool's own failures.
+ */
+export class InfrastructureUnavailableError extends DurableAgentsError {
+  constructor(cause: Error) {
+    super(`infrastructure unavailable: ${cause.message}`, { type: FailureType.InfrastructureUnavailable, fault: 'system', retryable: false, cause });
+  }
+}
+
 export function isInfrastructureError(err: unknown): boolean {
   if (!isErrorLike(err)) return false;
-  if (err instanceof ApplicationFailure) return err.type === FailureType.InfrastructureUnavailable;
+  // A classified error says what it is, whatever its cause (a provider's refused connection is the provider's failure).
+  if (err instanceof ApplicationFailure || err instanceof DurableAgentsError) return err.type === FailureType.InfrastructureUnavailable;
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && (PG_CODES.test(code) || NODE_CODES.has(code))) return true;
   if (PG_MESSAGES.some((m) => err.message.includes(m))) return true;
@@ -41,22 +54,8 @@ function isErrorLike(err: unknown): err is Error {
   return typeof err === 'object' && err !== null && typeof (err as { message?: unknown }).message === 'string';
 }
 
-/**
- * The failure an activity ends with when infrastructure is down. Non-retryable for the
- * activity on purpose: the workflow owns the wait (minutes, durable timers), so a tool's
- * own retry policy is spent only on the tool's own failures.
- */
-export function outageFailure(err: unknown): ApplicationFailure {
-  if (err instanceof ApplicationFailure && err.type === FailureType.InfrastructureUnavailable) return err;
-  return ApplicationFailure.create({
-    type: FailureType.InfrastructureUnavailable,
-    message: `infrastructure unavailable: ${(err as Error).message}`,
-    nonRetryable: true,
-    cause: err as Error,
-  });
-}
-
-/** Rethrows infrastructure errors as {@link outageFailure}; anything else unchanged. */
+/** An unclassified infrastructure error as {@link InfrastructureUnavailableError}; anything else unchanged. */
 export function asOutage(err: unknown): unknown {
-  return isInfrastructureError(err) ? outageFailure(err) : err;
+  const classified = err instanceof ApplicationFailure || err instanceof DurableAgentsError;
+  return !classified && isInfrastructureError(err) ? new InfrastructureUnavailableError(err as Error) : err;
 }

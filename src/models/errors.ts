@@ -1,11 +1,13 @@
 /**
- * Maps whatever a provider SDK throws to the one `ApplicationFailure` shape Temporal
- * retries on. The SDK clients run with `maxRetries: 0`, so this is the only place that
- * decides whether a failed model call is worth another attempt and when.
+ * Maps whatever a provider SDK throws to one typed {@link ModelCallError}. The SDK clients
+ * run with `maxRetries: 0`, so this is the only place that decides whether a failed model
+ * call is worth another attempt and when; the activity's edge turns the error into the
+ * failure Temporal retries on.
  */
 import * as Anthropic from '@anthropic-ai/sdk';
 import { ApplicationFailure } from '@temporalio/common';
 import * as OpenAI from 'openai';
+import { DurableAgentsError, type Fault } from '../shared/errors';
 import { FailureType } from '../shared/failures';
 
 /** The longest wait a provider's retry-after may impose before Temporal's own backoff takes over. */
@@ -27,21 +29,48 @@ interface HttpError {
   requestId?: string;
 }
 
+/** The failure types of a model call. */
+export type ModelFailureType = (typeof FailureType)['ModelRateLimit' | 'ModelServerError' | 'ModelBadRequest' | 'ModelAuthentication'];
+
+/** A refused request or refused credentials are the caller's to fix; rate limits and outages are the provider's. */
+const FAULTS: Record<ModelFailureType, Fault> = {
+  [FailureType.ModelRateLimit]: 'system',
+  [FailureType.ModelServerError]: 'system',
+  [FailureType.ModelBadRequest]: 'user',
+  [FailureType.ModelAuthentication]: 'user',
+};
+
+/** A model call failed: how, whether another attempt may succeed, and when. */
+export class ModelCallError extends DurableAgentsError {
+  constructor(message: string, failure: { type: ModelFailureType; retryable: boolean; cause?: Error; details?: ProviderErrorDetails; retryAfterMs?: number }) {
+    super(message, {
+      type: failure.type,
+      fault: FAULTS[failure.type],
+      retryable: failure.retryable,
+      cause: failure.cause,
+      ...(failure.details ? { details: withoutUndefined(failure.details) } : {}),
+      // A delay means nothing for a call that will not be tried again.
+      ...(failure.retryable && failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
+    });
+  }
+}
+
 /**
  * Classifies an error thrown by a model provider.
  *
  * - 408/409/429/5xx/529 and connection errors or timeouts are retryable; 429 is
  *   `ModelRateLimit`, the rest `ModelServerError`. `retry-after-ms` / `retry-after`
- *   become `nextRetryDelay`, capped at {@link MAX_RETRY_DELAY_MS}.
+ *   become `retryAfterMs`, capped at {@link MAX_RETRY_DELAY_MS}.
  * - 400/404/422 (and other 4xx) are non-retryable `ModelBadRequest`; 401/402/403 are
  *   non-retryable `ModelAuthentication`.
- * - An `ApplicationFailure` passes through unchanged, so providers and test doubles can
- *   decide for themselves.
+ * - An error already classified passes through unchanged: a {@link DurableAgentsError}
+ *   (e.g. an unknown provider), or an `ApplicationFailure`, so test doubles can decide
+ *   for themselves.
  * - Anything unrecognised is retryable `ModelServerError`: an unknown failure of a remote
  *   call is more often transient than not, and the activity's retry policy bounds it.
  */
-export function classifyProviderError(err: unknown, provider: string): ApplicationFailure {
-  if (err instanceof ApplicationFailure) return err;
+export function classifyProviderError(err: unknown, provider: string): DurableAgentsError | ApplicationFailure {
+  if (err instanceof ApplicationFailure || err instanceof DurableAgentsError) return err;
   const cause = err instanceof Error ? err : new Error(String(err));
 
   const http = httpErrorOf(err);
@@ -52,44 +81,33 @@ export function classifyProviderError(err: unknown, provider: string): Applicati
     : isConnectionError(err)
       ? `${provider} connection failed: ${describeConnection(cause)}`
       : `${provider} call failed: ${cause.message}`;
-  return failure(message, FailureType.ModelServerError, false, cause, { provider });
+  return new ModelCallError(message, { type: FailureType.ModelServerError, retryable: true, cause, details: { provider } });
 }
 
-function classifyHttp(http: HttpError, provider: string, cause: Error): ApplicationFailure {
+/** Whether and when a classified failure may be tried again; a test double's `ApplicationFailure` says so itself. */
+export function retryOf(failure: DurableAgentsError | ApplicationFailure): { retryable: boolean; retryAfterMs?: number } {
+  if (failure instanceof DurableAgentsError) return { retryable: failure.retryable, ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}) };
+  const delay = failure.nextRetryDelay;
+  return { retryable: !failure.nonRetryable, ...(typeof delay === 'number' ? { retryAfterMs: delay } : {}) };
+}
+
+function classifyHttp(http: HttpError, provider: string, cause: Error): ModelCallError {
   const { status } = http;
   const message = `${provider} returned ${status}: ${http.detail}`;
   const details: ProviderErrorDetails = { provider, status, code: http.code, requestId: http.requestId };
 
   if (status === 401 || status === 402 || status === 403) {
-    return failure(message, FailureType.ModelAuthentication, true, cause, details);
+    return new ModelCallError(message, { type: FailureType.ModelAuthentication, retryable: false, cause, details });
   }
   if (status === 429) {
     // OpenAI reports an exhausted account balance as a 429; waiting will not refill it.
-    const nonRetryable = http.code === 'insufficient_quota';
-    return failure(message, FailureType.ModelRateLimit, nonRetryable, cause, details, retryDelayOf(http.headers));
+    const retryable = http.code !== 'insufficient_quota';
+    return new ModelCallError(message, { type: FailureType.ModelRateLimit, retryable, cause, details, retryAfterMs: retryDelayOf(http.headers) });
   }
   if (status === 408 || status === 409 || status >= 500) {
-    return failure(message, FailureType.ModelServerError, false, cause, details, retryDelayOf(http.headers));
+    return new ModelCallError(message, { type: FailureType.ModelServerError, retryable: true, cause, details, retryAfterMs: retryDelayOf(http.headers) });
   }
-  return failure(message, FailureType.ModelBadRequest, true, cause, details);
-}
-
-function failure(
-  message: string,
-  type: string,
-  nonRetryable: boolean,
-  cause: Error,
-  details: ProviderErrorDetails,
-  nextRetryDelay?: number,
-): ApplicationFailure {
-  return ApplicationFailure.create({
-    message,
-    type,
-    nonRetryable,
-    cause,
-    details: [withoutUndefined(details)],
-    ...(nextRetryDelay !== undefined && !nonRetryable ? { nextRetryDelay } : {}),
-  });
+  return new ModelCallError(message, { type: FailureType.ModelBadRequest, retryable: false, cause, details });
 }
 
 /** Reads status, body message and headers from either SDK's `APIError`, or anything shaped like one. */

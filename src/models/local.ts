@@ -3,9 +3,9 @@
  * function from the conversation to tool calls or an answer. It lets demos, tests and
  * replays run offline with the same output every time.
  */
-import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../shared/failures';
 import type { ChatMessage, ToolCall, ToolMessage, ToolSchema } from '../shared/messages';
+import { ModelCallError } from './errors';
 import { estimateUsage } from './pricing';
 import type { ModelProvider, ModelRequest, ModelResponse } from './types';
 
@@ -48,10 +48,7 @@ export class LocalProvider implements ModelProvider {
     const playbook = this.playbooks[request.model];
     if (!playbook) {
       // Retrying cannot make an unknown playbook appear.
-      throw ApplicationFailure.nonRetryable(
-        `local model "${request.model}" is not a known playbook; known: ${this.models().join(', ')}`,
-        FailureType.ModelBadRequest,
-      );
+      throw badRequest(`local model "${request.model}" is not a known playbook; known: ${this.models().join(', ')}`);
     }
     const ctx = contextOf(request);
     return respond(request, ctx.step, runPlaybook(request.model, playbook, ctx));
@@ -74,12 +71,7 @@ function runPlaybook(name: string, playbook: Playbook, ctx: PlaybookContext): Pl
     return playbook(ctx);
   } catch (err) {
     // A deterministic playbook throws the same way on every attempt.
-    throw ApplicationFailure.create({
-      message: `local playbook "${name}" failed: ${err instanceof Error ? err.message : String(err)}`,
-      type: FailureType.ModelBadRequest,
-      nonRetryable: true,
-      cause: err instanceof Error ? err : undefined,
-    });
+    throw badRequest(`local playbook "${name}" failed: ${err instanceof Error ? err.message : String(err)}`, err);
   }
 }
 
@@ -92,10 +84,7 @@ function respond(request: ModelRequest, step: number, decision: PlaybookDecision
     return { message: { role: 'assistant', content }, usage, finishReason: 'stop', model };
   }
   if (!Array.isArray(decision.toolCalls) || decision.toolCalls.length === 0) {
-    throw ApplicationFailure.nonRetryable(
-      `local playbook "${request.model}" returned no tool calls and no answer`,
-      FailureType.ModelBadRequest,
-    );
+    throw badRequest(`local playbook "${request.model}" returned no tool calls and no answer`);
   }
   const toolCalls: ToolCall[] = decision.toolCalls.map((c, i) => ({
     id: `local_${step}_${i}`,
@@ -221,4 +210,9 @@ function arithmeticIn(text: string): string | undefined {
 
 function asRecord(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** A playbook fails the same way on every attempt: retrying cannot help. */
+function badRequest(message: string, cause?: unknown): ModelCallError {
+  return new ModelCallError(message, { type: FailureType.ModelBadRequest, retryable: false, ...(cause instanceof Error ? { cause } : {}) });
 }

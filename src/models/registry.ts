@@ -1,6 +1,6 @@
 /** The model providers a worker has, built once at start-up from configuration. */
-import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../infra/config';
+import { DurableAgentsError } from '../shared/errors';
 import { FailureType } from '../shared/failures';
 import { AnthropicProvider } from './anthropic';
 import { LocalProvider, type Playbook } from './local';
@@ -25,9 +25,16 @@ export interface ModelProviderOptions {
   extra?: ModelProvider[];
 }
 
+/** A model reference names a provider this worker does not have. */
+export class UnknownModelProviderError extends DurableAgentsError {
+  constructor(message: string) {
+    super(message, { type: FailureType.UnknownModelProvider, fault: 'user', retryable: false });
+  }
+}
+
 /** The providers by name. */
 export interface ModelProviders {
-  /** The provider; throws a non-retryable `UnknownModelProvider` failure naming the known ones. */
+  /** The provider; throws an {@link UnknownModelProviderError} naming the known ones. */
   get(providerName: string): ModelProvider;
   /** Registered provider names, sorted. */
   names(): string[];
@@ -59,10 +66,7 @@ export function createModelProviders(options: ModelProviderOptions = {}): ModelP
     get(providerName) {
       const provider = providers.get(providerName);
       if (provider) return provider;
-      throw ApplicationFailure.nonRetryable(
-        `unknown model provider "${providerName}"; this worker has: ${names().join(', ')}`,
-        FailureType.UnknownModelProvider,
-      );
+      throw new UnknownModelProviderError(`unknown model provider "${providerName}"; this worker has: ${names().join(', ')}`);
     },
   };
 }

@@ -5,6 +5,8 @@
 import type pg from 'pg';
 import type { z } from 'zod';
 import type { ToolEffect, ToolRetrySpec } from '../shared/agent-spec';
+import { DurableAgentsError } from '../shared/errors';
+import { FailureType } from '../shared/failures';
 
 /** What a tool's code may use. Built per call by the `runTool` activity. */
 export interface ToolContext {
@@ -29,8 +31,18 @@ export interface ToolContext {
  * model as the tool's result; any other error is retried and, if it persists, fails
  * the run (which triggers compensation).
  */
-export class ToolError extends Error {
-  override readonly name = 'ToolError';
+export class ToolError extends DurableAgentsError {
+  constructor(message: string, options: ErrorOptions = {}) {
+    // Retryable when it escapes (a compensation): as any error of a tool's own.
+    super(message, { type: FailureType.ToolFailed, fault: 'model', retryable: true, cause: options.cause });
+  }
+}
+
+/** A tool call that cannot run here at all (no such tool, no compensation, no run): retrying cannot help. */
+export class ToolUnavailableError extends DurableAgentsError {
+  constructor(message: string) {
+    super(message, { type: FailureType.ToolFailed, fault: 'system', retryable: false });
+  }
 }
 
 /** When a call needs a person's approval: always, or when a rule on the arguments says so. */

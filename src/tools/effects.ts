@@ -4,7 +4,7 @@
  * the stored result back. A crash mid-effect rolls both back, so the retry starts clean.
  */
 import type pg from 'pg';
-import { outageFailure, isInfrastructureError } from '../infra/outage';
+import { asOutage } from '../infra/outage';
 import { inTransaction } from '../infra/transaction';
 
 export interface EffectMeta {
@@ -26,7 +26,7 @@ export async function runOnce<T>(db: pg.Pool, meta: EffectMeta, effect: (tx: pg.
   try {
     return await runOnceIn(db, meta, effect);
   } catch (err) {
-    throw isInfrastructureError(err) ? outageFailure(err) : err;
+    throw asOutage(err);
   }
 }
 

@@ -4,12 +4,17 @@
  */
 import { z } from 'zod';
 import type { ToolSpec } from '../shared/agent-spec';
+import { DurableAgentsError } from '../shared/errors';
+import { FailureType } from '../shared/failures';
 import type { AnyTool } from './define-tool';
 
 const TOOL_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 
-export class InvalidToolError extends Error {
-  override readonly name = 'InvalidToolError';
+/** A tool definition is invalid: the worker refuses to start. */
+export class InvalidToolError extends DurableAgentsError {
+  constructor(message: string) {
+    super(message, { type: FailureType.InvalidConfig, fault: 'user', retryable: false });
+  }
 }
 
 export function toolSpec(tool: AnyTool): ToolSpec {

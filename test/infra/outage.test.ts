@@ -5,6 +5,7 @@
 import vm from 'node:vm';
 import { ApplicationFailure } from '@temporalio/common';
 import pg from 'pg';
+import { toApplicationFailure } from '../../src/activities/failures';
 import { asOutage, isInfrastructureError } from '../../src/infra/outage';
 import { freePort } from '../../src/infra/postgres';
 import { FailureType } from '../../src/shared/failures';
@@ -19,7 +20,7 @@ test('a refused connection is an outage, even when the error comes from another 
   await pool.end();
   expect((err as { code?: string }).code).toBe('ECONNREFUSED');
   expect(isInfrastructureError(err)).toBe(true);
-  const failure = asOutage(err);
+  const failure = toApplicationFailure(asOutage(err));
   expect(failure).toBeInstanceOf(ApplicationFailure);
   expect((failure as ApplicationFailure).type).toBe(FailureType.InfrastructureUnavailable);
 

@@ -1,7 +1,8 @@
 import * as AnthropicSdk from '@anthropic-ai/sdk';
 import { ApplicationFailure } from '@temporalio/common';
 import * as OpenAISdk from 'openai';
-import { classifyProviderError, MAX_RETRY_DELAY_MS, retryDelayOf } from '../../src/models/errors';
+import { toApplicationFailure } from '../../src/activities/failures';
+import { classifyProviderError, MAX_RETRY_DELAY_MS, ModelCallError, retryDelayOf } from '../../src/models/errors';
 import { FailureType } from '../../src/shared/failures';
 
 const openaiError = (status: number, headers: Record<string, string> = {}, code: string | null = null): OpenAISdk.APIError =>
@@ -10,10 +11,22 @@ const openaiError = (status: number, headers: Record<string, string> = {}, code:
 const anthropicError = (status: number, headers: Record<string, string> = {}): AnthropicSdk.APIError =>
   AnthropicSdk.APIError.generate(status, { type: 'error', error: { type: 'x', message: `boom ${status}` } }, undefined, new Headers(headers));
 
+/** Classifies `err` and maps it at the activity's edge: the failure a workflow sees. */
+const failureOf = (err: unknown, provider: string): ApplicationFailure => toApplicationFailure(classifyProviderError(err, provider)) as ApplicationFailure;
+
 describe('classifyProviderError', () => {
-  it('passes an ApplicationFailure through unchanged', () => {
+  it('passes an ApplicationFailure through unchanged, also at the activity edge', () => {
     const original = ApplicationFailure.nonRetryable('scripted', FailureType.ScriptExhausted);
     expect(classifyProviderError(original, 'scripted')).toBe(original);
+    expect(failureOf(original, 'scripted')).toBe(original);
+  });
+
+  it('returns a typed error that says whose fault it is, retryability and the delay', () => {
+    const limited = classifyProviderError(openaiError(429, { 'retry-after': '2' }), 'openai');
+    expect(limited).toBeInstanceOf(ModelCallError);
+    expect(limited).toMatchObject({ name: 'ModelCallError', type: FailureType.ModelRateLimit, fault: 'system', retryable: true, retryAfterMs: 2000 });
+    expect(classifyProviderError(openaiError(401), 'openai')).toMatchObject({ type: FailureType.ModelAuthentication, fault: 'user', retryable: false });
+    expect((classifyProviderError(openaiError(400, { 'retry-after': '5' }), 'openai') as ModelCallError).retryAfterMs).toBeUndefined();
   });
 
   it.each([
@@ -33,7 +46,7 @@ describe('classifyProviderError', () => {
       ['openai', openaiError(status)],
       ['anthropic', anthropicError(status)],
     ] as const) {
-      const failure = classifyProviderError(err, provider);
+      const failure = failureOf(err, provider);
       expect(failure.type).toBe(type);
       expect(failure.nonRetryable).toBe(nonRetryable);
       expect(failure.message).toBe(`${provider} returned ${status}: boom ${status}`);
@@ -42,24 +55,24 @@ describe('classifyProviderError', () => {
   });
 
   it('records provider, status, code and request id in the details', () => {
-    const failure = classifyProviderError(openaiError(429, { 'x-request-id': 'req_1' }, 'rate_limit_exceeded'), 'openai');
+    const failure = failureOf(openaiError(429, { 'x-request-id': 'req_1' }, 'rate_limit_exceeded'), 'openai');
     expect(failure.details).toEqual([{ provider: 'openai', status: 429, code: 'rate_limit_exceeded', requestId: 'req_1' }]);
   });
 
   it('prefers retry-after-ms over retry-after', () => {
-    const failure = classifyProviderError(anthropicError(429, { 'retry-after-ms': '250.5', 'retry-after': '9' }), 'anthropic');
+    const failure = failureOf(anthropicError(429, { 'retry-after-ms': '250.5', 'retry-after': '9' }), 'anthropic');
     expect(failure.nextRetryDelay).toBe(251);
   });
 
   it('caps the provider-requested delay at five minutes', () => {
-    const failure = classifyProviderError(openaiError(503, { 'retry-after': '3600' }), 'openai');
+    const failure = failureOf(openaiError(503, { 'retry-after': '3600' }), 'openai');
     expect(failure.nextRetryDelay).toBe(MAX_RETRY_DELAY_MS);
     expect(MAX_RETRY_DELAY_MS).toBe(300_000);
   });
 
   it('sets no delay on non-retryable failures or without a header', () => {
-    expect(classifyProviderError(openaiError(400, { 'retry-after': '5' }), 'openai').nextRetryDelay).toBeUndefined();
-    expect(classifyProviderError(openaiError(429), 'openai').nextRetryDelay).toBeUndefined();
+    expect(failureOf(openaiError(400, { 'retry-after': '5' }), 'openai').nextRetryDelay).toBeUndefined();
+    expect(failureOf(openaiError(429), 'openai').nextRetryDelay).toBeUndefined();
   });
 
   it('classifies SDK connection errors and timeouts as retryable', () => {
@@ -67,25 +80,25 @@ describe('classifyProviderError', () => {
       message: 'Connection error.',
       cause: Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }) }),
     });
-    const refusedFailure = classifyProviderError(refused, 'openai');
+    const refusedFailure = failureOf(refused, 'openai');
     expect(refusedFailure.type).toBe(FailureType.ModelServerError);
     expect(refusedFailure.nonRetryable).toBe(false);
     expect(refusedFailure.message).toBe('openai connection failed: Connection error. (ECONNREFUSED)');
 
-    const timeout = classifyProviderError(new AnthropicSdk.APIConnectionTimeoutError(), 'anthropic');
+    const timeout = failureOf(new AnthropicSdk.APIConnectionTimeoutError(), 'anthropic');
     expect(timeout.type).toBe(FailureType.ModelServerError);
     expect(timeout.nonRetryable).toBe(false);
     expect(timeout.message).toBe('anthropic request timed out: Request timed out.');
   });
 
   it('classifies bare socket errors as retryable connection failures', () => {
-    const failure = classifyProviderError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 'openai');
+    const failure = failureOf(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 'openai');
     expect(failure.message).toBe('openai connection failed: socket hang up (ECONNRESET)');
     expect(failure.nonRetryable).toBe(false);
   });
 
   it('wraps non-Error throwables so the cause is kept', () => {
-    const failure = classifyProviderError('weird', 'openai');
+    const failure = failureOf('weird', 'openai');
     expect(failure.type).toBe(FailureType.ModelServerError);
     expect(failure.nonRetryable).toBe(false);
     expect(failure.message).toBe('openai call failed: weird');

@@ -1,4 +1,5 @@
 import type { ApplicationFailure } from '@temporalio/common';
+import { toApplicationFailure } from '../../src/activities/failures';
 import { classifyProviderError } from '../../src/models/errors';
 import type { ToolSchema } from '../../src/shared/messages';
 
@@ -11,7 +12,7 @@ export async function classifiedFailure(call: () => Promise<unknown>, provider: 
     thrown = err;
   }
   if (thrown === undefined) throw new Error('expected the call to fail, but it succeeded');
-  return classifyProviderError(thrown, provider);
+  return toApplicationFailure(classifyProviderError(thrown, provider)) as ApplicationFailure;
 }
 
 export const lookupOrderTool: ToolSchema = {

@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { toApplicationFailure } from '../../src/activities/failures';
 import { LOCAL_ANSWER_PREFIX, LocalProvider, type Playbook } from '../../src/models/local';
 import type { ModelRequest } from '../../src/models/types';
 import { FailureType } from '../../src/shared/failures';
@@ -67,7 +68,10 @@ describe('LocalProvider', () => {
 
   it('names the known playbooks when asked for an unknown one, and does not retry', async () => {
     const local = new LocalProvider({ support: () => ({ answer: 'x' }) });
-    await expect(local.complete({ model: 'nope', messages: [], tools: [] })).rejects.toMatchObject({
+    const failure = local.complete({ model: 'nope', messages: [], tools: [] }).catch((e: unknown) => {
+      throw toApplicationFailure(e);
+    });
+    await expect(failure).rejects.toMatchObject({
       message: expect.stringMatching(/"nope".*rules, support/),
       nonRetryable: true,
     });
@@ -79,7 +83,7 @@ describe('LocalProvider', () => {
         throw new Error('bug');
       },
     });
-    const err: unknown = await local.complete({ model: 'broken', messages: [], tools: [] }).catch((e: unknown) => e);
+    const err: unknown = await local.complete({ model: 'broken', messages: [], tools: [] }).catch((e: unknown) => toApplicationFailure(e));
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect((err as ApplicationFailure).nonRetryable).toBe(true);
     expect((err as ApplicationFailure).type).toBe(FailureType.ModelBadRequest);

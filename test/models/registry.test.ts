@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { toApplicationFailure } from '../../src/activities/failures';
 import { loadConfig } from '../../src/infra/config';
-import { createModelProviders, PLACEHOLDER_API_KEY, providerOptionsFrom } from '../../src/models/registry';
+import { createModelProviders, PLACEHOLDER_API_KEY, providerOptionsFrom, UnknownModelProviderError } from '../../src/models/registry';
 import { ScriptedProvider } from '../../src/models/scripted';
 import { FailureType } from '../../src/shared/failures';
 import { startFakeLlmServer } from '../support/fake-llm-server';
@@ -22,7 +23,8 @@ describe('createModelProviders', () => {
     try {
       providers.get('openai');
     } catch (e) {
-      err = e;
+      expect(e).toBeInstanceOf(UnknownModelProviderError);
+      err = toApplicationFailure(e);
     }
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect((err as ApplicationFailure).type).toBe(FailureType.UnknownModelProvider);

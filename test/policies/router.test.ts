@@ -1,4 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { toApplicationFailure } from '../../src/activities/failures';
+import { ModelCallError } from '../../src/models/errors';
 import { createModelProviders } from '../../src/models/registry';
 import type { CallOptions, ModelProvider, ModelRequest, ModelResponse } from '../../src/models/types';
 import { PolicyConfigError } from '../../src/policies/config-parse';
@@ -101,7 +103,10 @@ describe('ModelRouter fallback', () => {
   it('stops at a non-retryable error: another model would refuse the request too', async () => {
     const beta = new FakeProvider('beta');
     const router = routerWith([new FakeProvider('alpha', { a1: [httpError(400)] }), beta]);
-    const err = await router.complete(ask, { tenantId: 't1' }).catch((e: unknown) => e);
+    const thrown = await router.complete(ask, { tenantId: 't1' }).catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(ModelCallError);
+    // The failure a workflow sees, once the activity's edge has mapped it.
+    const err = toApplicationFailure(thrown);
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect((err as ApplicationFailure).type).toBe(FailureType.ModelBadRequest);
     expect((err as ApplicationFailure).nonRetryable).toBe(true);

@@ -1,4 +1,5 @@
-/** Budget errors: plain Errors, which the activity layer maps to Temporal failures. */
+/** Budget errors: plain errors, which the activity's edge maps to Temporal failures. */
+import { DurableAgentsError } from '../../shared/errors';
 import { FailureType } from '../../shared/failures';
 import { type BudgetScope, type BudgetUnit, describeScope } from './scopes';
 
@@ -6,11 +7,7 @@ import { type BudgetScope, type BudgetUnit, describeScope } from './scopes';
  * A call would take a scope over its limit. Nobody's bug: the caller's budget is used up,
  * and retrying cannot help until the period rolls over or the limit is raised.
  */
-export class BudgetExceededError extends Error {
-  override readonly name = 'BudgetExceededError';
-  /** The Temporal failure type to use for this error (non-retryable). */
-  readonly type = FailureType.BudgetExceeded;
-
+export class BudgetExceededError extends DurableAgentsError {
   constructor(
     readonly scope: BudgetScope,
     readonly unit: BudgetUnit,
@@ -25,12 +22,9 @@ export class BudgetExceededError extends Error {
     super(
       `budget exceeded: ${describeScope(scope)} ${unit} limit ${fmt(limit)}; spent ${fmt(spent)}, ` +
         `reserved ${fmt(reserved)}, requested ${fmt(requested)}`,
+      // The failure's details, which the workflow's budget policy reads.
+      { type: FailureType.BudgetExceeded, fault: 'user', retryable: false, details: { scope, unit, limit, spent, reserved, requested } },
     );
-  }
-
-  /** Plain-JSON details for a failure's `details` or a log line. */
-  toJSON(): Record<string, unknown> {
-    return { scope: this.scope, unit: this.unit, limit: this.limit, spent: this.spent, reserved: this.reserved, requested: this.requested };
   }
 }
 

@@ -1,6 +1,7 @@
 /** Budgets: limits per tenant, agent and run, enforced by a Postgres ledger with reserve → commit/release. */
 export { BudgetConfigSchema, BudgetLimitsSchema, parseBudgetConfig, TenantBudgetSchema } from './config';
 export type { BudgetConfig, BudgetConfigInput, BudgetLimits, TenantBudget } from './config';
+export { alertEvents } from './alerts';
 export { BudgetExceededError } from './errors';
 export { estimateCallCost, estimateChainCost } from './estimate';
 export type { CostEstimate, EstimableRequest } from './estimate';

@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { PII_TYPES } from './pii';
 import { DEFAULT_TOXIC_TERMS } from './toxicity';
 import type { Direction } from './types';
+import { DurableAgentsError } from '../../shared/errors';
+import { FailureType } from '../../shared/failures';
 import { describeIssues } from '../../shared/issues';
 
 const Mode = z.enum(['block', 'redact', 'flag']);
@@ -99,13 +101,12 @@ export type ArgumentRule = z.output<typeof ArgumentRuleSchema>;
 export type ToolAccessConfig = GuardrailConfig['tools'];
 
 /** A guardrail configuration failed validation; `issues` has one entry per bad field. */
-export class GuardrailConfigError extends Error {
-  override readonly name = 'GuardrailConfigError';
+export class GuardrailConfigError extends DurableAgentsError {
   constructor(
     message: string,
     readonly issues: ReadonlyArray<{ path: string; message: string }>,
   ) {
-    super(message);
+    super(message, { type: FailureType.InvalidConfig, fault: 'user', retryable: false });
   }
 }
 

@@ -27,6 +27,8 @@ export type { PolicyTermsOptions, PromptLeakGuardrailOptions } from './output';
 export { findPromptLeaks } from './prompt-leak';
 export type { PromptLeakOptions } from './prompt-leak';
 export { checkToolCall } from './tool-access';
+export { guardInput, guardOutput, GuardrailBlockedError, guardToolResult } from './checkpoints';
+export type { GuardSubject } from './checkpoints';
 export type { ToolAccessContext, ToolCallRequest } from './tool-access';
 export { cnIdCheckChar, cnIdValid, ibanValid, luhnValid, ssnValid } from './checksums';
 export { guardJsonl } from './guard-jsonl';

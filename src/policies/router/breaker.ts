@@ -7,6 +7,8 @@
  * half-open admits up to `halfOpenProbes` calls at once: that many successes close it,
  * any failure opens it again for another cool-down.
  */
+import { DurableAgentsError } from '../../shared/errors';
+import { FailureType } from '../../shared/failures';
 import { type Clock, systemClock } from './clock';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -38,15 +40,20 @@ export interface CircuitBreakersOptions {
   onTransition?: (transition: BreakerTransition) => void;
 }
 
-/** Thrown by {@link CircuitBreakers.run} when the breaker refuses the call. */
-export class CircuitOpenError extends Error {
-  override readonly name = 'CircuitOpenError';
+/** Thrown by {@link CircuitBreakers.run} when the breaker refuses the call; retryable once it admits probes again. */
+export class CircuitOpenError extends DurableAgentsError {
   constructor(
     readonly key: string,
     /** When the breaker will next admit a probe; undefined while half-open probes are in flight. */
-    readonly retryAfterMs: number | undefined,
+    opensInMs: number | undefined,
   ) {
-    super(`circuit "${key}" is open${retryAfterMs === undefined ? '' : `; retry in ${retryAfterMs} ms`}`);
+    super(`circuit "${key}" is open${opensInMs === undefined ? '' : `; retry in ${opensInMs} ms`}`, {
+      type: FailureType.CircuitOpen,
+      fault: 'system',
+      retryable: true,
+      // At least a second, also while probes are in flight: sooner would only meet the open breaker again.
+      retryAfterMs: Math.max(1000, opensInMs ?? 1000),
+    });
   }
 }
 

@@ -1,8 +1,8 @@
 /**
  * What the router needs to know about a failed model call, from the one classifier the
- * activity layer uses too (src/models/errors.ts), so both agree on what is retryable.
+ * providers' errors go through (src/models/errors.ts), so both agree on what is retryable.
  */
-import { classifyProviderError } from '../../models/errors';
+import { classifyProviderError, retryOf } from '../../models/errors';
 
 /** A failure as the router sees it. */
 export interface ClassifiedError {
@@ -13,7 +13,7 @@ export interface ClassifiedError {
   message: string;
   /** The provider's retry-after, if it sent one. */
   retryAfterMs?: number;
-  /** What to throw when the call cannot go on: the classified failure itself. */
+  /** What to throw when the call cannot go on: the classified error itself. */
   error: unknown;
 }
 
@@ -21,13 +21,6 @@ export type ErrorClassifier = (err: unknown, provider: string) => ClassifiedErro
 
 /** The default classifier: `classifyProviderError`, read into plain fields. */
 export const classifyForRouting: ErrorClassifier = (err, provider) => {
-  const failure = classifyProviderError(err, provider);
-  const delay = failure.nextRetryDelay;
-  return {
-    retryable: !failure.nonRetryable,
-    type: failure.type ?? 'Error',
-    message: failure.message,
-    ...(typeof delay === 'number' ? { retryAfterMs: delay } : {}),
-    error: failure,
-  };
+  const error = classifyProviderError(err, provider);
+  return { ...retryOf(error), type: error.type ?? 'Error', message: error.message, error };
 };

@@ -8,6 +8,7 @@
 import type { PriceTable } from '../../models/pricing';
 import type { ModelProviders } from '../../models/registry';
 import { type ModelRequest, type ModelResponse, parseModelRef } from '../../models/types';
+import { DurableAgentsError } from '../../shared/errors';
 import { FailureType } from '../../shared/failures';
 import { PolicyConfigError } from '../config-parse';
 import { estimateCallCost } from '../budget/estimate';
@@ -60,34 +61,38 @@ export interface RoutedResponse {
   attempts: RouteAttempt[];
 }
 
-/** The tenant's own rate limit is spent. Retryable after `retryAfterMs`. */
-export class TenantRateLimitedError extends Error {
-  override readonly name = 'TenantRateLimitedError';
-  /** The Temporal failure type to use for this error (retryable, after `retryAfterMs`). */
-  readonly type = FailureType.RateLimited;
+/** The tenant's own rate limit is spent: the tenant's to wait out. Retryable after `retryAfterMs`. */
+export class TenantRateLimitedError extends DurableAgentsError {
   constructor(
     readonly tenantId: string,
-    readonly retryAfterMs: number,
+    retryAfterMs: number,
   ) {
-    super(`tenant "${tenantId}" is over its model-call rate limit; retry in ${retryAfterMs} ms`);
+    // At least a millisecond: a delay of zero would mean the retry policy's own backoff.
+    super(`tenant "${tenantId}" is over its model-call rate limit; retry in ${retryAfterMs} ms`, { type: FailureType.RateLimited, fault: 'user', retryable: true, retryAfterMs: Math.max(1, retryAfterMs) });
   }
 }
 
 /**
  * Every model of the chain failed retryably or was unavailable. Retryable: `retryAfterMs`
  * is the soonest a skipped or failed model said it may be tried again, if any said so.
+ * Its failure type is the last failed attempt's, so a workflow sees a rate limit as one.
  */
-export class NoModelAvailableError extends Error {
-  override readonly name = 'NoModelAvailableError';
+export class NoModelAvailableError extends DurableAgentsError {
   constructor(
     readonly attempts: RouteAttempt[],
-    readonly retryAfterMs: number | undefined,
+    retryAfterMs: number | undefined,
     /** Failure type of the last failed attempt (e.g. `ModelInvocationError.RateLimit`), if any failed. */
     readonly lastType: string | undefined,
     /** The classified failure of the last failed attempt. */
     readonly lastError: unknown,
   ) {
-    super(`no model available: ${attempts.map((a) => `${a.modelRef} ${a.reason ?? a.outcome}${a.error ? ` (${a.error.message})` : ''}`).join('; ')}`);
+    super(`no model available: ${attempts.map((a) => `${a.modelRef} ${a.reason ?? a.outcome}${a.error ? ` (${a.error.message})` : ''}`).join('; ')}`, {
+      type: lastType ?? FailureType.ModelServerError,
+      fault: 'system',
+      retryable: true,
+      details: { attempts },
+      ...(retryAfterMs !== undefined ? { retryAfterMs: Math.max(1, retryAfterMs) } : {}),
+    });
   }
 }
 
