@@ -3,21 +3,26 @@
  * their own mistakes; DEBUG=1 shows it for ours.
  */
 import { WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { ConfigError } from '../infra/config';
-import { InvalidInputError } from '../client/ids';
+import { DurableAgentsError } from '../shared/errors';
+import { FailureType } from '../shared/failures';
 
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
+/** A command line the CLI cannot run: an unknown command, a missing or malformed option. */
+export class UsageError extends DurableAgentsError {
+  constructor(message: string) {
+    super(message, { type: FailureType.InvalidInput, fault: 'user', retryable: false });
+  }
 }
 
-export class UnreachableError extends Error {
-  override readonly name = 'UnreachableError';
+/** Temporal or Postgres cannot be reached: the message says where and how to start it. */
+export class UnreachableError extends DurableAgentsError {
+  constructor(message: string) {
+    super(message, { type: FailureType.InfrastructureUnavailable, fault: 'system', retryable: true });
+  }
 }
 
-/** Exit codes: 2 for a bad command line or input, 1 for everything else. */
+/** Exit codes: 2 for the user's own mistakes (command line, input, configuration), 1 for everything else. */
 export function describeError(err: unknown): { message: string; exitCode: number } {
-  if (err instanceof UsageError || err instanceof InvalidInputError || err instanceof ConfigError) return { message: err.message, exitCode: 2 };
-  if (err instanceof UnreachableError) return { message: err.message, exitCode: 1 };
+  if (err instanceof DurableAgentsError) return { message: err.message, exitCode: err.fault === 'user' ? 2 : 1 };
   if (err instanceof WorkflowNotFoundError) return { message: `no run with id "${err.workflowId}"`, exitCode: 1 };
   if (err instanceof WorkflowExecutionAlreadyStartedError) return { message: `a run with id "${err.workflowId}" already exists`, exitCode: 1 };
   if (err instanceof WorkflowUpdateFailedError) return { message: `refused: ${rootMessage(err.cause) ?? err.message}`, exitCode: 1 };

@@ -1,11 +1,16 @@
 /** Workflow ids: `run-<tenant>-<uuid>`, a business key a person can read. */
 import { randomUUID } from 'node:crypto';
+import { DurableAgentsError } from '../shared/errors';
+import { FailureType } from '../shared/failures';
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,254}$/;
 const TENANT = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
-export class InvalidInputError extends Error {
-  override readonly name = 'InvalidInputError';
+/** A malformed request from a caller: an id, a tenant, batch options. */
+export class InvalidInputError extends DurableAgentsError {
+  constructor(message: string) {
+    super(message, { type: FailureType.InvalidInput, fault: 'user', retryable: false });
+  }
 }
 
 export function newRunId(tenantId: string): string {

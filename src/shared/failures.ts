@@ -48,6 +48,8 @@ export const FailureType = {
    * waits and tries again for minutes (an outage is not a reason to fail a run).
    */
   InfrastructureUnavailable: 'InfrastructureUnavailable',
+  /** A caller's request is malformed (an id, a tenant, options, a command line): the caller's to fix. */
+  InvalidInput: 'InvalidInput',
   /** Configuration (the environment, a policy file, an agent or tool definition) is invalid: the user's to fix. */
   InvalidConfig: 'InvalidConfig',
   /** A batch's inputs are unusable (malformed JSONL, a failing query, no items): the user's to fix. */
