@@ -64,7 +64,7 @@ describe('durable-agents guard', () => {
   ];
 
   test('one verdict per line, in order, with findings and the redacted text', async () => {
-    const res = await run('dist/src/client/cli.js', ['guard'], {}, lines.map((l) => JSON.stringify(l)).join('\n'));
+    const res = await run('dist/src/cli/cli.js', ['guard'], {}, lines.map((l) => JSON.stringify(l)).join('\n'));
     expect(res.code).toBe(0);
     const out = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; action: string; findings: Array<{ type: string }>; redacted: string });
     expect(out.map((o) => [o.id, o.action])).toEqual([
@@ -78,7 +78,7 @@ describe('durable-agents guard', () => {
   });
 
   test('a malformed line gets an error line and a non-zero exit; the other lines are still checked', async () => {
-    const res = await run('dist/src/client/cli.js', ['guard'], {}, `{"id":"ok","text":"hello"}\nnot json\n`);
+    const res = await run('dist/src/cli/cli.js', ['guard'], {}, `{"id":"ok","text":"hello"}\nnot json\n`);
     expect(res.code).toBe(2);
     const out = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(out[0]).toMatchObject({ id: 'ok', action: 'allow' });
@@ -88,7 +88,7 @@ describe('durable-agents guard', () => {
 
   test('the guardrails are the ones POLICY_CONFIG configures', async () => {
     const file = policyFile('terms.json', { guardrails: { base: { policyTerms: { terms: ['project nightjar'] } } } });
-    const res = await run('dist/src/client/cli.js', ['guard'], { POLICY_CONFIG: file }, JSON.stringify({ id: 'x', text: 'Project Nightjar launches soon', direction: 'output' }));
+    const res = await run('dist/src/cli/cli.js', ['guard'], { POLICY_CONFIG: file }, JSON.stringify({ id: 'x', text: 'Project Nightjar launches soon', direction: 'output' }));
     expect(JSON.parse(res.stdout)).toMatchObject({ id: 'x', action: 'block' });
   });
 });
