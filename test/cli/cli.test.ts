@@ -17,9 +17,10 @@ beforeAll(async () => {
 });
 afterAll(() => h?.shutdown());
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(args: string[], env: Record<string, string> = {}, command: string[] = [process.execPath, CLI]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(command[0]!, [...command.slice(1), ...args], {
+      cwd: path.resolve(__dirname, '../..'),
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TEMPORAL_ADDRESS: testEnv().address, TASK_QUEUE: h.taskQueue, ...env },
     });
     let stdout = '';
@@ -35,6 +36,16 @@ function expectOneLineError(r: { code: number | null; stderr: string }, code: nu
   expect(r.stderr).toMatch(pattern);
   expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
 }
+
+test('`npx durable-agents` runs the built CLI in the repository, as the README writes it', async () => {
+  // npm does not link a root package's own bin; the package's devDependency on itself (file:) does.
+  const help = await cli(['--help'], {}, ['npx', '--no-install', 'durable-agents']);
+  expect(help.stderr).toBe('');
+  expect([help.code, help.stdout.split('\n')[0]]).toEqual([0, 'usage: durable-agents <command> [options]']);
+  const agents = await cli(['agents'], {}, ['npx', '--no-install', 'durable-agents']);
+  expect(agents.code).toBe(0);
+  expect(agents.stdout).toContain('support');
+});
 
 describe('bad input', () => {
   test('empty input', async () => {
