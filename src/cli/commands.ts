@@ -1,6 +1,7 @@
 /** CLI commands that talk to a running service through the client SDK. */
 import { loadConfig, type Config } from '../infra/config';
-import type { RunStatus } from '../shared/run-types';
+import type { AgentRunState, RunStatus } from '../shared/run-types';
+import { AGENT_RUN_WORKFLOW } from '../workflows/agent/definitions';
 import { AgentClient } from '../client/agent-client';
 import { UnreachableError, UsageError } from './errors';
 import { assertRunId, InvalidInputError } from '../client/ids';
@@ -58,30 +59,57 @@ export async function runCommand(client: AgentClient, config: Config, agent: str
   return 0;
 }
 
+/** The command that shows a workflow of another kind, for a person who gave its id to an agent-run command. */
+const SHOWN_BY: Record<string, string> = { flowRun: 'durable-agents flow status', batchRun: 'durable-agents batch status' };
+
+/**
+ * The agent run `id`, checked before a command acts on it: an id of a flow, a batch or
+ * anything else, or (with `open`) a run that has ended, is the caller's mistake and is
+ * named as such, instead of failing inside a query or an update.
+ */
+async function agentRun(client: AgentClient, id: string, open?: string): Promise<void> {
+  const d = await client.client.workflow.getHandle(assertRunId(id)).describe();
+  if (d.type !== AGENT_RUN_WORKFLOW) {
+    const see = SHOWN_BY[d.type];
+    throw new InvalidInputError(`${id} is not an agent run (it is a ${d.type} workflow)${see ? `: use ${see} ${id}` : ''}`);
+  }
+  if (open && d.status.name !== 'RUNNING') throw new InvalidInputError(`run ${id} has ended (${d.status.name.toLowerCase().replace('_', ' ')}): ${open}`);
+}
+
 export async function statusCommand(client: AgentClient, id: string, out: Out): Promise<number> {
-  out(stateText(id, await client.state(assertRunId(id))));
+  await agentRun(client, id);
+  out(stateText(id, await client.state(id)));
   return 0;
 }
 
-export async function approveCommand(client: AgentClient, id: string, callId: string, by: string | undefined, out: Out): Promise<number> {
-  const state = await client.state(assertRunId(id));
+/** The pending approval of `callId`, or one clear error naming the calls that are pending. */
+async function pendingCall(client: AgentClient, id: string, callId: string): Promise<AgentRunState['pendingApprovals'][number]> {
+  await agentRun(client, id, 'nothing is waiting for approval');
+  const state = await client.state(id);
   const pending = state.pendingApprovals.find((p) => p.callId === callId);
   if (!pending) {
     throw new InvalidInputError(`run ${id} has no pending approval for call "${callId}" (pending: ${state.pendingApprovals.map((p) => p.callId).join(', ') || 'none'})`);
   }
+  return pending;
+}
+
+export async function approveCommand(client: AgentClient, id: string, callId: string, by: string | undefined, out: Out): Promise<number> {
+  const pending = await pendingCall(client, id, callId);
   await client.approve(id, callId, pending.argsHash, by);
   out(`approved ${pending.tool} [${callId}] with arguments ${JSON.stringify(pending.args)}`);
   return 0;
 }
 
 export async function rejectCommand(client: AgentClient, id: string, callId: string, reason: string | undefined, by: string | undefined, out: Out): Promise<number> {
-  await client.reject(assertRunId(id), callId, reason, by);
-  out(`rejected call ${callId}${reason ? `: ${reason}` : ''}`);
+  const pending = await pendingCall(client, id, callId);
+  await client.reject(id, callId, reason, by);
+  out(`rejected ${pending.tool} [${callId}]${reason ? `: ${reason}` : ''}`);
   return 0;
 }
 
 export async function raiseBudgetCommand(client: AgentClient, id: string, runCapUsd: number | undefined, by: string | undefined, out: Out): Promise<number> {
-  const state = await client.state(assertRunId(id));
+  await agentRun(client, id, 'nothing to resume');
+  const state = await client.state(id);
   if (!state.budgetPause) throw new InvalidInputError(`run ${id} is not paused for budget (status: ${state.status})`);
   await client.raiseBudget(id, { runCapUsd, ...(by ? { by } : {}) });
   out(`resumed ${id}${runCapUsd !== undefined ? ` with a run cap of $${runCapUsd}` : ''} (paused at step ${state.budgetPause.step}: ${state.budgetPause.reason})`);
@@ -89,7 +117,8 @@ export async function raiseBudgetCommand(client: AgentClient, id: string, runCap
 }
 
 export async function cancelCommand(client: AgentClient, id: string, out: Out): Promise<number> {
-  await client.cancel(assertRunId(id));
+  await agentRun(client, id, 'nothing to cancel');
+  await client.cancel(id);
   out(`cancellation requested for ${id}; compensations run before it ends (see: durable-agents status ${id})`);
   return 0;
 }

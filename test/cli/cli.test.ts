@@ -75,7 +75,33 @@ describe('bad input', () => {
   test('approving a call that is not pending', async () => {
     const { id } = await h.agents.start('research', 'What is the population of France?');
     await h.agents.result(id);
-    expectOneLineError(await cli(['approve', id, 'call_9']), 2, /has no pending approval for call "call_9"/);
+    expectOneLineError(await cli(['approve', id, 'call_9']), 2, /has ended \(completed\): nothing is waiting for approval/);
+  });
+  test('approve and reject name a call that is not pending alike, on a run that waits for another', async () => {
+    const order = await newOrder(h.pool, { amountCents: 24900 });
+    const { id } = await h.agents.start('support', `Order ${order} arrived broken, please refund it`, { tenantId: 'acme' });
+    for (let i = 0; !(await h.agents.state(id)).pendingApprovals.length; i++) {
+      if (i > 300) throw new Error('the run never waited for its approval');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const pending = (await h.agents.state(id)).pendingApprovals[0]!.callId;
+    for (const command of ['approve', 'reject']) {
+      expectOneLineError(await cli([command, id, 'call_9']), 2, new RegExp(`has no pending approval for call "call_9" \\(pending: ${pending}\\)`));
+    }
+    await h.agents.cancel(id);
+    await h.agents.result(id).catch(() => undefined);
+    // A cancelled run is not "no run with id": it exists, and has ended.
+    expectOneLineError(await cli(['approve', id, pending]), 2, /has ended \(cancelled\): nothing is waiting for approval/);
+    expectOneLineError(await cli(['cancel', id]), 2, /has ended \(cancelled\): nothing to cancel/);
+    expectOneLineError(await cli(['raise-budget', id]), 2, /has ended \(cancelled\): nothing to resume/);
+  });
+  test('an id of another kind of workflow is named as such, with the command that shows it', async () => {
+    const flowId = `flow-default-cli-${Date.now()}`;
+    // A flow whose spec fails validation still exists as a flowRun workflow.
+    await h.temporal.workflow.start('flowRun', { taskQueue: h.taskQueue, workflowId: flowId, args: [{ spec: { name: 'broken', nodes: {} }, input: 'x', tenantId: 'default' }] });
+    for (const command of [['status', flowId], ['cancel', flowId], ['approve', flowId, 'call_1_0'], ['reject', flowId, 'call_1_0']]) {
+      expectOneLineError(await cli(command), 2, new RegExp(`^durable-agents: ${flowId} is not an agent run \\(it is a flowRun workflow\\): use durable-agents flow status ${flowId}\n$`));
+    }
   });
 });
 
