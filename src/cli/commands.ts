@@ -4,9 +4,10 @@ import type { AgentRunState, RunStatus } from '../shared/run-types';
 import { AGENT_RUN_WORKFLOW } from '../workflows/agent/definitions';
 import { AgentClient } from '../client/agent-client';
 import { UnreachableError, UsageError } from './errors';
-import { assertRunId, InvalidInputError } from '../client/ids';
+import { InvalidInputError } from '../client/ids';
 import { modelLabel, resultText, stateText, webUiLink } from './render';
 import { watchRun } from './watch';
+import { expectWorkflow } from './workflow-kind';
 
 export type Out = (line: string) => void;
 
@@ -59,21 +60,9 @@ export async function runCommand(client: AgentClient, config: Config, agent: str
   return 0;
 }
 
-/** The command that shows a workflow of another kind, for a person who gave its id to an agent-run command. */
-const SHOWN_BY: Record<string, string> = { flowRun: 'durable-agents flow status', batchRun: 'durable-agents batch status' };
-
-/**
- * The agent run `id`, checked before a command acts on it: an id of a flow, a batch or
- * anything else, or (with `open`) a run that has ended, is the caller's mistake and is
- * named as such, instead of failing inside a query or an update.
- */
-async function agentRun(client: AgentClient, id: string, open?: string): Promise<void> {
-  const d = await client.client.workflow.getHandle(assertRunId(id)).describe();
-  if (d.type !== AGENT_RUN_WORKFLOW) {
-    const see = SHOWN_BY[d.type];
-    throw new InvalidInputError(`${id} is not an agent run (it is a ${d.type} workflow)${see ? `: use ${see} ${id}` : ''}`);
-  }
-  if (open && d.status.name !== 'RUNNING') throw new InvalidInputError(`run ${id} has ended (${d.status.name.toLowerCase().replace('_', ' ')}): ${open}`);
+/** Checks that `id` is an agent run (and with `open`, a running one): see workflow-kind.ts. */
+function agentRun(client: AgentClient, id: string, open?: string): Promise<void> {
+  return expectWorkflow(client.client, id, AGENT_RUN_WORKFLOW, open);
 }
 
 export async function statusCommand(client: AgentClient, id: string, out: Out): Promise<number> {

@@ -12,8 +12,10 @@ import { uiUrl, type Out } from './commands';
 import { UnreachableError, UsageError } from './errors';
 import { FlowClient } from '../client/flow-client';
 import { escalationLines, flowResultText, flowStateText, trailLine } from './flow-render';
-import { assertRunId, InvalidInputError } from '../client/ids';
+import { InvalidInputError } from '../client/ids';
 import { approvalLines, webUiLink } from './render';
+import { expectWorkflow } from './workflow-kind';
+import { FLOW_RUN_WORKFLOW } from '../workflows/flow/definitions';
 
 export const FLOW_USAGE = `  flow run <spec.json|name> "<input>"  start a flow and follow its nodes  [--tenant T] [--id ID] [--detach]
   flow status <id>                   show a flow's nodes, escalations and decisions
@@ -80,13 +82,15 @@ export async function flowRunCommand(flows: FlowClient, agents: AgentClient, con
 }
 
 export async function flowStatusCommand(flows: FlowClient, id: string, out: Out): Promise<number> {
-  out(flowStateText(id, await flows.flowState(assertRunId(id))));
+  await expectWorkflow(flows.client, id, FLOW_RUN_WORKFLOW);
+  out(flowStateText(id, await flows.flowState(id)));
   return 0;
 }
 
 export async function flowAnswerCommand(flows: FlowClient, id: string, nodeId: string, answer: string, by: string | undefined, out: Out): Promise<number> {
   if (!answer.trim()) throw new InvalidInputError('the answer is empty');
-  await flows.answerEscalation(assertRunId(id), nodeId, answer, by);
+  await expectWorkflow(flows.client, id, FLOW_RUN_WORKFLOW, 'nothing is waiting for an answer');
+  await flows.answerEscalation(id, nodeId, answer, by);
   out(`answered ${nodeId} of ${id}; the flow goes on`);
   return 0;
 }

@@ -100,8 +100,13 @@ describe('bad input', () => {
     // A flow whose spec fails validation still exists as a flowRun workflow.
     await h.temporal.workflow.start('flowRun', { taskQueue: h.taskQueue, workflowId: flowId, args: [{ spec: { name: 'broken', nodes: {} }, input: 'x', tenantId: 'default' }] });
     for (const command of [['status', flowId], ['cancel', flowId], ['approve', flowId, 'call_1_0'], ['reject', flowId, 'call_1_0']]) {
-      expectOneLineError(await cli(command), 2, new RegExp(`^durable-agents: ${flowId} is not an agent run \\(it is a flowRun workflow\\): use durable-agents flow status ${flowId}\n$`));
+      expectOneLineError(await cli(command), 2, new RegExp(`^durable-agents: ${flowId} is not an agent run \\(it is a flow: use durable-agents flow status ${flowId}\\)\n$`));
     }
+    // And the other way round: a flow command given an agent run's id.
+    const { id } = await h.agents.start('research', 'What is the population of France?');
+    await h.agents.result(id);
+    expectOneLineError(await cli(['flow', 'status', id]), 2, new RegExp(`^durable-agents: ${id} is not a flow \\(it is an agent run: use durable-agents status ${id}\\)\n$`));
+    expectOneLineError(await cli(['flow', 'answer', id, 'review', 'ok']), 2, /is not a flow/);
   });
 });
 
