@@ -12,6 +12,8 @@ import { UsageError } from './errors';
 import { assertRunId } from '../client/ids';
 import { followBatch, stdoutTerm, summaryLines, type Term } from './progress-bar';
 import { SCHEDULE_USAGE, scheduleCommand } from './schedule-commands';
+import { expectWorkflow } from './workflow-kind';
+import { BATCH_RUN_WORKFLOW } from '../workflows/batch/definitions';
 
 export const BATCH_USAGE = `usage: durable-agents batch <command> [options]
 
@@ -66,7 +68,7 @@ export async function batchMain(argv: string[], out: Out, term: Term = stdoutTer
       if (args.length !== 1) throw new UsageError('expected: durable-agents batch status <id>');
       const id = assertRunId(args[0]!);
       return withBatchClient(config, async (_agents, batches) => {
-        await batches.describe(id);
+        await expectWorkflow(batches.client, id, BATCH_RUN_WORKFLOW);
         for (const line of summaryLines(await followBatch(batches, id, term, out))) out(line);
         return 0;
       });
@@ -75,6 +77,7 @@ export async function batchMain(argv: string[], out: Out, term: Term = stdoutTer
       if (args.length !== 1) throw new UsageError('expected: durable-agents batch cancel <id>');
       const id = assertRunId(args[0]!);
       return withBatchClient(config, async (_agents, batches) => {
+        await expectWorkflow(batches.client, id, BATCH_RUN_WORKFLOW, 'nothing to cancel');
         await batches.cancel(id);
         out(`cancellation requested for ${id}; runs in flight compensate first (see: durable-agents batch status ${id})`);
         return 0;

@@ -41,7 +41,7 @@ export function progressLine(p: BatchProgress, now: number, width = 24): string 
 export function summaryLines(s: BatchSummary): string[] {
   const rate = s.durationMs > 0 ? ` (${((s.total - s.pending) / (s.durationMs / 1000)).toFixed(1)} items/s)` : '';
   const lines = [
-    `${s.status === 'completed' ? '✓' : '⊘'} batch ${s.batchId} ${s.status}: ${s.total} items — ${s.succeeded} succeeded, ${s.failed} failed${s.cancelled ? `, ${s.cancelled} cancelled` : ''}${s.pending ? `, ${s.pending} not started` : ''}`,
+    `${s.status === 'completed' ? '✓' : '⊘'} batch ${s.batchId} ${s.status}: ${s.total} item${s.total === 1 ? '' : 's'} — ${s.succeeded} succeeded, ${s.failed} failed${s.cancelled ? `, ${s.cancelled} cancelled` : ''}${s.pending ? `, ${s.pending} not started` : ''}`,
     `  cost $${s.costUsd.toFixed(6)}   ${seconds(s.durationMs)}${rate}${s.runs ? `   continued as new ${s.runs}×` : ''}`,
   ];
   if (s.failures.length) {

@@ -5,6 +5,7 @@ import type { BatchTargetInput } from '../client/batch-client';
 import { batchOptionsFrom, checkAgent, flowSpecFrom, inputsFrom, withBatchClient, type BatchOptionValues } from './batch-options';
 import type { Out } from './commands';
 import { UsageError } from './errors';
+import { DURATION_HINT, isDuration } from '../shared/duration';
 import { InvalidInputError } from '../client/ids';
 import { assertScheduleId, OVERLAP_POLICIES, ScheduleClient, type OverlapName, type ScheduledJob, type ScheduleInfo } from '../client/schedules';
 
@@ -105,6 +106,11 @@ export async function scheduleCommand(config: Config, sub: string, args: string[
       const job = jobFrom(o);
       const timing = { ...(o.cron ? { cron: o.cron } : {}), ...(o.every ? { every: o.every } : {}), ...(o.offset ? { offset: o.offset } : {}), ...(o.timezone ? { timezone: o.timezone } : {}) };
       if (!o.cron && !o.every) throw new UsageError('schedule create needs --cron "EXPR" or --every DURATION');
+      // Named as the user typed them: the SDK's own check speaks of its option names.
+      for (const flag of ['every', 'offset', 'catchup-window'] as const) {
+        const v = o[flag];
+        if (v !== undefined && !isDuration(v)) throw new UsageError(`--${flag} ${DURATION_HINT}, not "${v}"`);
+      }
       const policies = { ...(overlap(o.overlap) ? { overlap: overlap(o.overlap) } : {}), ...(o['catchup-window'] ? { catchupWindow: o['catchup-window'] } : {}), pauseOnFailure: Boolean(o['pause-on-failure']), paused: Boolean(o.paused), ...(o.note ? { note: o.note } : {}) };
       const sid = id;
       run = async (s) => {

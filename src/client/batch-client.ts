@@ -210,7 +210,7 @@ export class BatchClient {
   /** The batch's workflow status; throws InvalidInputError when `id` is some other kind of run. */
   async describe(id: string): Promise<{ status: string }> {
     const d = await this.handle(id).describe();
-    if (d.type !== BATCH_RUN_WORKFLOW) throw new InvalidInputError(`${id} is not a batch (it is a ${d.type} run)`);
+    if (d.type !== BATCH_RUN_WORKFLOW) throw new InvalidInputError(`${id} is not a batch (it is a workflow of type ${d.type})`);
     return { status: d.status.name };
   }
 }

@@ -49,4 +49,5 @@ test('the progress line and the summary', () => {
   expect(progressLine({ ...p, total: undefined }, 0)).toBe('b  staging inputs…');
   const lines = summaryLines({ batchId: 'b', status: 'completed', total: 3, succeeded: 2, failed: 1, cancelled: 0, pending: 0, costUsd: 0, durationMs: 1500, runs: 0, failures: [{ idx: 2, key: 'K', error: 'AgentRunFailed: boom\nmore' }] });
   expect(lines).toEqual(['✓ batch b completed: 3 items — 2 succeeded, 1 failed', '  cost $0.000000   1.5 s (2.0 items/s)', 'failures:', '  #2 [K]  AgentRunFailed: boom']);
+  expect(summaryLines({ batchId: 'b', status: 'completed', total: 1, succeeded: 1, failed: 0, cancelled: 0, pending: 0, costUsd: 0, durationMs: 0, runs: 0, failures: [] })[0]).toBe('✓ batch b completed: 1 item — 1 succeeded, 0 failed');
 });

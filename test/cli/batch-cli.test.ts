@@ -51,7 +51,8 @@ test('bad input: one line, non-zero exit', async () => {
     [['batch', 'start', 'batcher', '--item', 'a'], 1, /cannot reach Postgres/, noDb],
     [['schedule', 'create', 'x'], 2, /needs exactly one of --agent A, --flow F or --housekeeping/],
     [['schedule', 'create', 'x', '--agent', 'batcher', '--item', 'a'], 2, /needs --cron "EXPR" or --every DURATION/],
-    [['schedule', 'create', 'x', '--agent', 'batcher', '--item', 'a', '--every', 'soon'], 2, /every must be a duration like 30s/],
+    [['schedule', 'create', 'x', '--agent', 'batcher', '--item', 'a', '--every', 'soon'], 2, /^durable-agents: --every must be a duration like 30s/],
+    [['schedule', 'create', 'x', '--agent', 'batcher', '--item', 'a', '--every', '1h', '--catchup-window', 'later'], 2, /^durable-agents: --catchup-window must be a duration like 30s.*, not "later"/],
     [['schedule', 'create', 'x', '--agent', 'batcher', '--item', 'a', '--every', '1h', '--overlap', 'sometimes'], 2, /unknown overlap policy "sometimes"/],
     [['schedule', 'create', 'bad id!', '--housekeeping', '--every', '1h'], 2, /malformed schedule id "bad id!"/],
     [['schedule', 'create', 'x', '--housekeeping', '--cron', 'not a cron'], 2, /invalid schedule: CronString does not have 5-7 fields/],
@@ -90,6 +91,13 @@ test('batch start follows the progress to the summary; --detach and status', asy
   const status = await cli(['batch', 'status', id!]);
   expect(status.code).toBe(0);
   expect(status.stdout).toContain(`✓ batch ${id} completed: 2 items — 2 succeeded, 0 failed`);
+
+  // An agent run's id given to a batch command, and the other way round: named, with the command that shows it.
+  const run = await h.agents.start('batcher', 'not a batch');
+  await h.agents.result(run.id);
+  expectOneLineError(await cli(['batch', 'status', run.id]), 2, new RegExp(`^durable-agents: ${run.id} is not a batch \\(it is an agent run: use durable-agents status ${run.id}\\)\n$`));
+  expectOneLineError(await cli(['status', id!]), 2, new RegExp(`^durable-agents: ${id} is not an agent run \\(it is a batch: use durable-agents batch status ${id}\\)\n$`));
+  expectOneLineError(await cli(['batch', 'cancel', id!]), 2, /has ended \(completed\): nothing to cancel/);
 }, 60_000);
 
 test('schedule create, list, pause, trigger, describe, delete', async () => {
