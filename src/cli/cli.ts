@@ -73,7 +73,7 @@ export async function main(argv: string[], out: Out = (l) => process.stdout.writ
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n${USAGE}`);
+    throw new UsageError(`${(err as Error).message} (see: durable-agents --help)`);
   }
   const { values: o, positionals } = parsed;
   const [command, ...args] = positionals;
@@ -133,7 +133,7 @@ export async function main(argv: string[], out: Out = (l) => process.stdout.writ
     case 'flow':
       return withClient((c) => flowCommand(c, config, args, { tenant: o.tenant, id: o.id, detach: o.detach, by: o.by }, out));
     default:
-      throw new UsageError(`unknown command "${command}"\n${USAGE}`);
+      throw new UsageError(`unknown command "${command}" (see: durable-agents --help)`);
   }
 }
 

@@ -59,7 +59,7 @@ export async function flowCommand(agents: AgentClient, config: Config, args: str
       return flowAnswerCommand(flows, id, nodeId, answer, opts.by, out);
     }
     default:
-      throw new UsageError(`expected: durable-agents flow run|status|answer …\n${FLOW_USAGE}`);
+      throw new UsageError('expected: durable-agents flow run|status|answer … (see: durable-agents --help)');
   }
 }
 

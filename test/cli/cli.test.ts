@@ -64,7 +64,9 @@ describe('bad input', () => {
     expectOneLineError(await cli(['list'], { TEMPORAL_ADDRESS: '127.0.0.1:1' }), 1, /^durable-agents: cannot reach Temporal at 127\.0\.0\.1:1 .*durable-agents dev/);
   });
   test('unknown command and bad options', async () => {
-    expectOneLineError(await cli(['launch']), 2, /^durable-agents: unknown command "launch"/);
+    expectOneLineError(await cli(['launch']), 2, /^durable-agents: unknown command "launch" \(see: durable-agents --help\)\n$/);
+    expectOneLineError(await cli(['run', 'research', 'x', '--bogus']), 2, /^durable-agents: Unknown option '--bogus'.* \(see: durable-agents --help\)\n$/);
+    expectOneLineError(await cli(['flow', 'launch']), 2, /^durable-agents: expected: durable-agents flow run\|status\|answer … \(see: durable-agents --help\)\n$/);
     expectOneLineError(await cli(['run', 'research', 'x', '--max-steps', 'many']), 2, /--max-steps must be a positive integer, not "many"/);
     expectOneLineError(await cli(['run', 'research']), 2, /expected: durable-agents run <agent> "<input>"/);
     expectOneLineError(await cli(['list', '--status', 'sleeping']), 2, /unknown status "sleeping"/);
