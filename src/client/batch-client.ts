@@ -206,11 +206,4 @@ export class BatchClient {
   async cancel(id: string): Promise<void> {
     await this.handle(id).cancel();
   }
-
-  /** The batch's workflow status; throws InvalidInputError when `id` is some other kind of run. */
-  async describe(id: string): Promise<{ status: string }> {
-    const d = await this.handle(id).describe();
-    if (d.type !== BATCH_RUN_WORKFLOW) throw new InvalidInputError(`${id} is not a batch (it is a workflow of type ${d.type})`);
-    return { status: d.status.name };
-  }
 }
