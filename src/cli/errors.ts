@@ -5,13 +5,10 @@
 import { WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { DurableAgentsError } from '../shared/errors';
 import { FailureType } from '../shared/failures';
+import { InvalidInputError } from '../client/ids';
 
-/** A command line the CLI cannot run: an unknown command, a missing or malformed option. */
-export class UsageError extends DurableAgentsError {
-  constructor(message: string) {
-    super(message, { type: FailureType.InvalidInput, fault: 'user', retryable: false });
-  }
-}
+/** A command line the CLI cannot run: an unknown command, a missing or malformed option (malformed input, as the SDK's). */
+export class UsageError extends InvalidInputError {}
 
 /** Temporal or Postgres cannot be reached: the message says where and how to start it. */
 export class UnreachableError extends DurableAgentsError {
