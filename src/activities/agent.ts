@@ -1,5 +1,5 @@
 import { UnknownAgentError } from '../agents/registry';
-import type { AgentSpec, AgentSummary } from '../shared/agent-spec';
+import type { AgentSpec } from '../shared/agent-spec';
 import type { ActivityDeps } from './index';
 import { atActivityBoundary } from './activity-edge';
 
@@ -12,18 +12,6 @@ export function createAgentActivities({ agents }: Pick<ActivityDeps, 'agents'>) 
         if (!spec) throw new UnknownAgentError(`unknown agent "${name}" (known: ${agents.names().join(', ') || 'none'})`);
         return spec;
       });
-    },
-
-    /** The agents this worker serves, for `durable-agents agents`. */
-    async listAgents(): Promise<AgentSummary[]> {
-      return atActivityBoundary(async () =>
-        agents.list().map((a) => ({
-          name: a.name,
-          description: a.description,
-          model: a.model,
-          tools: a.tools.map((t) => ({ name: t.name, effect: t.effect, approval: Boolean(agents.tools(a.name)?.get(t.name)?.requiresApproval) })),
-        })),
-      );
     },
   };
 }

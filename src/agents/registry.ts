@@ -3,7 +3,7 @@
  * broken agent stops the worker with a message naming it, not a run hours later.
  */
 import type { ZodType } from 'zod';
-import { DEFAULT_MAX_OUTPUT_TOKENS, type AgentSpec } from '../shared/agent-spec';
+import { DEFAULT_MAX_OUTPUT_TOKENS, type AgentSpec, type AgentSummary } from '../shared/agent-spec';
 import { DURATION_HINT, isDuration } from '../shared/duration';
 import { DurableAgentsError } from '../shared/errors';
 import { FailureType } from '../shared/failures';
@@ -125,6 +125,16 @@ export class AgentRegistry {
 
   list(): AgentSpec[] {
     return this.names().map((n) => this.agents.get(n)!.spec);
+  }
+
+  /** What `durable-agents agents` shows of each agent (published to the task queue's catalog). */
+  summaries(): AgentSummary[] {
+    return this.list().map((a) => ({
+      name: a.name,
+      description: a.description,
+      model: a.model,
+      tools: a.tools.map((t) => ({ name: t.name, effect: t.effect, approval: Boolean(this.tools(a.name)?.get(t.name)?.requiresApproval) })),
+    }));
   }
 
   /** Local playbooks by agent name, for the local provider (model `local:<agent>`). */

@@ -2,19 +2,31 @@
  * Typed client SDK for agent runs: start, watch, approve or reject breakpoints, cancel,
  * and find runs by agent, tenant and status through search attributes.
  */
-import { Client, Connection, WorkflowIdReusePolicy, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, WorkflowIdReusePolicy, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { loadConfig, type Config } from '../infra/config';
 import { temporalConnectionOptions } from '../infra/connection';
 import type { AgentSummary } from '../shared/agent-spec';
+import { DurableAgentsError } from '../shared/errors';
+import { FailureType } from '../shared/failures';
 import type { AgentRunInput, AgentRunResult, AgentRunState, RaiseBudgetInput, RunStatus } from '../shared/run-types';
 import { AgentNameKey, AgentStatusKey, CostUsdKey, TenantIdKey } from '../shared/search-attributes';
-import { randomUUID } from 'node:crypto';
-import { AGENT_CATALOG_WORKFLOW, AGENT_RUN_WORKFLOW, approveUpdate, raiseBudgetUpdate, rejectUpdate, stateQuery } from '../workflows/agent/definitions';
+import { agentCatalogId, AGENT_RUN_WORKFLOW, catalogQuery, approveUpdate, raiseBudgetUpdate, rejectUpdate, stateQuery } from '../workflows/agent/definitions';
 import { assertRunId, assertTenantId, InvalidInputError, newRunId } from './ids';
 
 /** temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL and TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW. */
 const TASK_QUEUE_KIND_NORMAL = 1;
 const TASK_QUEUE_TYPE_WORKFLOW = 1;
+
+/** No worker has published its agents to this task queue's catalog (none has started since it was created). */
+export class NoCatalogError extends DurableAgentsError {
+  constructor(readonly taskQueue: string) {
+    super(`no worker on task queue "${taskQueue}" has published its agents; start one with "npx durable-agents dev" or "npm run worker"`, {
+      type: FailureType.InfrastructureUnavailable,
+      fault: 'system',
+      retryable: true,
+    });
+  }
+}
 
 export interface StartOptions {
   tenantId?: string;
@@ -118,13 +130,20 @@ export class AgentClient {
     return (res.pollers?.length ?? 0) > 0;
   }
 
-  /** The agents the workers on this task queue serve. */
+  /**
+   * The agents the workers on this task queue serve, as the most recently started worker
+   * published them (see workflows/agent/agent-catalog.ts).
+   */
   async agentCatalog(): Promise<AgentSummary[]> {
-    return this.client.workflow.execute(AGENT_CATALOG_WORKFLOW, {
-      taskQueue: this.taskQueue,
-      workflowId: `agent-catalog-${randomUUID()}`,
-      workflowExecutionTimeout: '30s',
-    }) as Promise<AgentSummary[]>;
+    const published = await this.client.workflow
+      .getHandle(agentCatalogId(this.taskQueue))
+      .query(catalogQuery)
+      .catch((err: unknown) => {
+        if (err instanceof WorkflowNotFoundError) return null;
+        throw err;
+      });
+    if (!published) throw new NoCatalogError(this.taskQueue);
+    return published.agents;
   }
 
   async list(filter: ListFilter = {}): Promise<RunSummary[]> {

@@ -5,6 +5,8 @@
 import path from 'node:path';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import type { AgentRegistry } from '../agents/registry';
+import { agentCatalogId, AGENT_CATALOG_WORKFLOW, publishCatalogSignal } from '../workflows/agent/definitions';
 import { PROJECT_ROOT } from '../infra/paths';
 
 export interface AgentWorkerOptions {
@@ -26,8 +28,26 @@ export function defaultWorkflowBundlePath(): string {
   return path.join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');
 }
 
+/** Creates the worker and publishes its agents to the task queue's catalog. */
 export async function createAgentWorker(o: AgentWorkerOptions): Promise<Worker> {
-  return Worker.create(agentWorkerOptions(o));
+  const worker = await Worker.create(agentWorkerOptions(o));
+  await publishCatalog(worker, o.taskQueue, o.deps.agents);
+  return worker;
+}
+
+/**
+ * Tells the task queue's `agentCatalog` workflow which agents this worker serves,
+ * starting the workflow if it is not running. Done once at start-up: clients then learn
+ * the agents with a query instead of a workflow per command.
+ */
+async function publishCatalog(worker: Worker, taskQueue: string, agents: AgentRegistry): Promise<void> {
+  await worker.client!.workflow.signalWithStart(AGENT_CATALOG_WORKFLOW, {
+    taskQueue,
+    workflowId: agentCatalogId(taskQueue),
+    args: [{}],
+    signal: publishCatalogSignal,
+    signalArgs: [{ agents: agents.summaries(), worker: worker.options.identity, publishedAt: new Date().toISOString() }],
+  });
 }
 
 /** The Worker.create options of an agents worker: defaults, tuning and interceptors. */

@@ -14,7 +14,7 @@ import { FlowClient } from '../../src/client/flow-client';
 import { exampleAgents } from '../../src/examples';
 import { ScriptedProvider } from '../../src/models/scripted';
 import type { ModelProvider } from '../../src/models/types';
-import { AGENT_CATALOG_WORKFLOW } from '../../src/workflows/agent/definitions';
+import { AGENT_CATALOG_WORKFLOW, catalogQuery, publishCatalogSignal } from '../../src/workflows/agent/definitions';
 import { testAgent } from '../fixtures/test-agents';
 import globalSetup from '../support/global-setup';
 import globalTeardown from '../support/global-teardown';
@@ -119,7 +119,12 @@ async function main(): Promise<void> {
     await h.temporal.workflow.execute('housekeeping', { taskQueue: h.taskQueue, workflowId: 'history-housekeeping', args: [{}] });
     await save('housekeeping', 'history-housekeeping');
 
-    await h.temporal.workflow.execute(AGENT_CATALOG_WORKFLOW, { taskQueue: h.taskQueue, workflowId: 'history-catalog' });
+    // The catalog is long-lived: two publications and a query, then it is ended so its history can be saved.
+    const publication = { agents: [{ name: 'tester', description: 'test agent', model: 'scripted:test', tools: [] }], worker: 'recorder', publishedAt: '2026-01-01T00:00:00.000Z' };
+    const catalog = await h.temporal.workflow.signalWithStart(AGENT_CATALOG_WORKFLOW, { taskQueue: h.taskQueue, workflowId: 'history-catalog', args: [{}], signal: publishCatalogSignal, signalArgs: [publication] });
+    await catalog.signal(publishCatalogSignal, { ...publication, worker: 'recorder-2' });
+    await catalog.query(catalogQuery);
+    await catalog.terminate('recorded');
     await save('agent-catalog', 'history-catalog');
 
     // Flows: content (map with retries and a fallback, a review loop); triage with an escalation a person answers.
