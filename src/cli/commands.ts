@@ -54,9 +54,12 @@ export async function runCommand(client: AgentClient, config: Config, agent: str
     if (ui) out(`Web UI: ${webUiLink(ui, config.TEMPORAL_NAMESPACE, id)}`);
     return 0;
   }
-  const result = await watchRun(client, id, out);
-  out(resultText(result));
-  if (ui) out(`Web UI: ${webUiLink(ui, config.TEMPORAL_NAMESPACE, id)}`);
+  try {
+    out(resultText(await watchRun(client, id, out)));
+  } finally {
+    // A failed run needs its history most: the link comes whatever the outcome.
+    if (ui) out(`Web UI: ${webUiLink(ui, config.TEMPORAL_NAMESPACE, id)}`);
+  }
   return 0;
 }
 

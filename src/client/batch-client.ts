@@ -5,7 +5,7 @@
  * the worker never opens a file a client names; queries are run by the batch itself.
  */
 import { randomUUID } from 'node:crypto';
-import { Client, Connection, WorkflowIdReusePolicy, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { CancelledFailure, Client, Connection, WorkflowFailedError, WorkflowIdReusePolicy, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
 import { chunksOf, readJsonlFile } from '../batch/inputs';
 import { loadConfig, type Config } from '../infra/config';
@@ -21,7 +21,7 @@ import {
   type BatchSummary,
   type BatchTarget,
 } from '../shared/batch-types';
-import { BATCH_RUN_WORKFLOW, progressQuery } from '../workflows/batch/definitions';
+import { BATCH_RUN_WORKFLOW, progressQuery, summaryQuery } from '../workflows/batch/definitions';
 import { assertRunId, assertTenantId, InvalidInputError } from './ids';
 
 /** Where a batch's items come from, as a caller gives them. */
@@ -197,9 +197,21 @@ export class BatchClient {
     return this.handle(id).query(progressQuery);
   }
 
-  /** Waits for the summary, following continue-as-new. */
-  result(id: string): Promise<BatchSummary> {
-    return this.handle(id).result() as Promise<BatchSummary>;
+  /**
+   * Waits for the summary, following continue-as-new. A cancelled batch resolves too, with
+   * status 'cancelled' and what was done, cancelled and never started (read with the
+   * `summary` query: a cancelled workflow returns no value); a batch that failed (too
+   * many failed items) rejects, its summary in the failure's details.
+   */
+  async result(id: string): Promise<BatchSummary> {
+    try {
+      return (await this.handle(id).result()) as BatchSummary;
+    } catch (err) {
+      if (!(err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure)) throw err;
+      const summary = await this.handle(id).query(summaryQuery).catch(() => null);
+      if (!summary) throw err;
+      return summary;
+    }
   }
 
   /** Cancels the batch: in-flight items are cancelled (and compensate), unstarted ones stay pending. */

@@ -12,7 +12,12 @@ import { startHarness, type Harness } from '../support/harness';
 import { runCli, type CliOutcome } from '../support/cli-process';
 
 let h: Harness;
-const model = new ScriptedProvider((req) => ({ content: `answered: ${req.messages.find((m) => m.role === 'user')?.content ?? ''}` }));
+const model = new ScriptedProvider((req) => {
+  const task = req.messages.find((m) => m.role === 'user')?.content ?? '';
+  // "slow …" items run a tool for a few seconds first, so a batch of them can be cancelled mid-way.
+  if (task.startsWith('slow') && !req.messages.some((m) => m.role === 'tool')) return { toolCalls: [{ name: 'record_step', arguments: { label: task, ms: 4000 } }] };
+  return { content: `answered: ${task}` };
+});
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'batch-cli-'));
 
 beforeAll(async () => {
@@ -117,3 +122,15 @@ test('schedule create, list, pause, trigger, describe, delete', async () => {
   expect((await cli(['schedule', 'delete', id])).stdout).toBe(`deleted ${id}\n`);
   expectOneLineError(await cli(['schedule', 'describe', id]), 1, /no schedule with id/);
 }, 90_000);
+
+test('batch status on a cancelled batch summarises what was done, cancelled and never started', async () => {
+  const started = await cli(['batch', 'start', 'batcher', ...['one', 'two', 'three', 'four'].flatMap((n) => ['--item', `slow ${n}`]), '--concurrency', '1', '--detach']);
+  expect(started.code).toBe(0);
+  const id = /▶ batch (\S+)/.exec(started.stdout)![1]!;
+  for (let i = 0; i < 100 && (await h.temporal.workflow.getHandle(`${id}-item-0`).describe().catch(() => undefined)) === undefined; i++) await new Promise((r) => setTimeout(r, 100));
+  expect((await cli(['batch', 'cancel', id])).code).toBe(0);
+  const status = await cli(['batch', 'status', id]);
+  expect(status.stderr).toBe('');
+  expect(status.code).toBe(0);
+  expect(status.stdout).toContain(`⊘ batch ${id} cancelled: 4 items — 0 succeeded, 0 failed, 1 cancelled, 3 not started`);
+}, 60_000);

@@ -226,9 +226,11 @@ test('cancelling a batch cancels the runs in flight, records them, and leaves th
   const { id } = await batches.startBatch({ agent: 'batcher' }, { items: tasks }, { concurrency: 5 });
   await waitForProgress(id, (p) => p.inFlight === 5);
   await batches.cancel(id);
-  const err = await batches.result(id).catch((e: unknown) => e);
+  // The batch ends as cancelled (not completed), and its summary says what was done, cancelled and never started.
+  const err = await h.temporal.workflow.getHandle(id).result().catch((e: unknown) => e);
   expect(err).toBeInstanceOf(WorkflowFailedError);
   expect(((err as WorkflowFailedError).cause as Error).name).toBe('CancelledFailure');
+  expect(await batches.result(id)).toMatchObject({ batchId: id, status: 'cancelled', total: 30, succeeded: 0, failed: 0, cancelled: 5, pending: 25 });
   const rows = await itemRows(id);
   expect(rows.filter((r) => r.status === 'cancelled').map((r) => r.idx)).toEqual([0, 1, 2, 3, 4]);
   expect(rows.filter((r) => r.status === 'pending')).toHaveLength(25);

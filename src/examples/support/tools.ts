@@ -45,7 +45,7 @@ export const lookupOrder = defineTool({
   async execute({ orderId }, ctx) {
     const { rows } = await ctx.db.query<OrderRow>('SELECT * FROM orders WHERE order_id = $1 AND tenant_id = $2', [orderId, ctx.tenantId]);
     const o = rows[0];
-    if (!o) throw new ToolError(`order ${orderId} not found`);
+    if (!o) throw new ToolError(`order ${orderId} not found for tenant "${ctx.tenantId}"`);
     return { orderId: o.order_id, customer: o.customer_name, email: o.customer_email, item: o.item, amountUsd: o.amount_cents / 100, currency: o.currency, status: o.status };
   },
 });
@@ -73,7 +73,7 @@ export const refundPayment = defineTool({
       // order are counted one after the other, never both against the same total.
       const { rows } = await tx.query<OrderRow>('SELECT * FROM orders WHERE order_id = $1 AND tenant_id = $2 FOR UPDATE', [orderId, ctx.tenantId]);
       const order = rows[0];
-      if (!order) throw new ToolError(`order ${orderId} not found`);
+      if (!order) throw new ToolError(`order ${orderId} not found for tenant "${ctx.tenantId}"`);
       const cents = Math.round(amountUsd * 100);
       const sum = await tx.query<{ cents: string }>("SELECT coalesce(sum(amount_cents), 0)::text AS cents FROM refunds WHERE order_id = $1 AND status = 'issued'", [orderId]);
       const before = Number(sum.rows[0]!.cents);

@@ -25,7 +25,7 @@ import * as wf from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { BATCH_DEFAULTS, type BatchCarry, type BatchItem, type BatchProgress, type BatchRunInput, type BatchStatus, type BatchSummary, type ItemOutcome } from '../../shared/batch-types';
 import { FailureType } from '../../shared/failures';
-import { progressQuery } from './definitions';
+import { progressQuery, summaryQuery } from './definitions';
 import { failureCost } from '../failure-message';
 import { itemRun, succeededOutcome } from './batch-items';
 
@@ -60,6 +60,8 @@ export async function batchRun(input: BatchRunInput): Promise<BatchSummary> {
   let page: BatchItem[] = [];
   const buffer: ItemOutcome[] = [];
 
+  let summary: BatchSummary | null = null;
+  wf.setHandler(summaryQuery, () => summary);
   wf.setHandler(progressQuery, (): BatchProgress => ({
     batchId,
     status,
@@ -166,17 +168,18 @@ export async function batchRun(input: BatchRunInput): Promise<BatchSummary> {
     status = 'finishing';
     const totals = await finishBatch({ batchId, cancelled, failureLimit: BATCH_DEFAULTS.summaryFailures, maxFailureRatio: spec.maxFailureRatio });
     const { status: final, ...counts } = totals;
-    const summary: BatchSummary = { batchId, status: final === 'cancelled' ? 'cancelled' : 'completed', ...counts, runs: c.runs };
+    const done: BatchSummary = { batchId, status: final === 'cancelled' ? 'cancelled' : 'completed', ...counts, runs: c.runs };
+    summary = done;
     status = final;
     if (final === 'failed') {
       throw ApplicationFailure.create({
         type: FailureType.BatchFailureRateExceeded,
         message: `${counts.failed} of ${counts.total} items failed, more than the allowed ${Math.round((spec.maxFailureRatio ?? 0) * 100)}%`,
         nonRetryable: true,
-        details: [summary],
+        details: [done],
       });
     }
-    return summary;
+    return done;
   }
 }
 
