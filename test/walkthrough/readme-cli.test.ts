@@ -1,7 +1,7 @@
 /**
  * The README's CLI, pasted as a new user would: `npx durable-agents dev` started as the
- * README writes it, from this checkout, then every `npx durable-agents …` line of the
- * README's bash blocks, in order. A line fails on a stack trace, on `undefined` in its
+ * README writes it, from this checkout, then every other `npx durable-agents …` line of
+ * the README's bash blocks, in order. A line fails on a stack trace, on `undefined` in its
  * output, or on a non-zero exit where the README documents success.
  *
  * Lines with placeholders (`<id>`, `<callId>`) get values from runs started for them, as a
@@ -28,8 +28,13 @@ const NOT_RUN: Record<string, string> = {
   'npx durable-agents flow run ./my-flow.json "…"': "a template for the reader's own spec file",
 };
 
-/** Lines that must fail with one clear line (the README says so), with the exit code and message. */
+/** Lines that must fail with one clear line (the README says so or success cannot be reached here), with the exit code and message. */
 const REFUSED: Record<string, { code: number; pattern: RegExp; why: string }> = {
+  'npx durable-agents run support "Order ORD-1003 arrived broken, refund it" --tenant acme': {
+    code: 1,
+    pattern: /^durable-agents: run failed: agent run failed: customer of order ORD-1003 has no e-mail address; undone: refund_payment\(call_2_0\)$/,
+    why: 'the README shows a run that fails and is compensated',
+  },
   'npx durable-agents raise-budget <id>': {
     code: 2,
     pattern: /is not paused for budget|nothing to resume/,
@@ -166,6 +171,8 @@ const FILES: Record<string, string> = {
 };
 
 const commands = readmeCommands(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'));
+/** Started first, wherever the README shows it: every other line needs it. */
+const DEV = commands.find((c) => c.runnable === 'npx durable-agents dev');
 /** The id the latest line of each kind printed (`run` → agent run, `flow`, `batch`), for the lines that follow. */
 const last: Record<string, string> = {};
 
@@ -183,9 +190,8 @@ beforeAll(async () => {
     EMBEDDED_POSTGRES_PORT: String(pgPort),
     CI: 'true',
   };
-  const first = commands[0];
-  expect(first?.runnable).toBe('npx durable-agents dev');
-  dev = spawn('sh', ['-c', first!.runnable], { cwd: ROOT, env, detached: true });
+  if (!DEV) throw new Error('the README has no `npx durable-agents dev` line');
+  dev = spawn('sh', ['-c', DEV.runnable], { cwd: ROOT, env, detached: true });
   dev.stdout!.on('data', (d: Buffer) => (devOutput += d.toString()));
   dev.stderr!.on('data', (d: Buffer) => (devOutput += d.toString()));
   await until('dev to be ready', async () => (devOutput.includes('Ready.') ? true : dev!.exitCode !== null ? Promise.reject(new Error(`dev exited:\n${devOutput}`)) : undefined), 240_000);
@@ -210,7 +216,7 @@ test('dev started as the README writes it and says where everything is', () => {
   expectClean('npx durable-agents dev', { code: 0, stdout: devOutput, stderr: '' });
 });
 
-for (const c of commands.slice(1)) {
+for (const c of commands.filter((c) => c !== DEV)) {
   test(c.text, async () => {
     if (NOT_RUN[c.runnable]) return;
     const line = await fill(c, last);
@@ -219,7 +225,7 @@ for (const c of commands.slice(1)) {
     if (refused) {
       expectClean(line, r);
       expect(r.code).toBe(refused.code);
-      expect(r.stderr).toMatch(refused.pattern);
+      expect(r.stderr.trimEnd()).toMatch(refused.pattern);
       expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
       return;
     }
@@ -228,3 +234,38 @@ for (const c of commands.slice(1)) {
     if (id) last[id.startsWith('batch-') ? 'batch' : id.startsWith('flow-') ? 'flow' : 'run'] = id;
   }, 180_000);
 }
+
+/** A workflow as the Web UI's list page receives it from the UI server. */
+interface UiExecution {
+  execution: { workflowId: string };
+  type: { name: string };
+  status: string;
+  searchAttributes?: { indexedFields?: Record<string, { data: string }> };
+}
+
+async function uiList(query: string): Promise<UiExecution[]> {
+  const res = await fetch(`http://localhost:${env.TEMPORAL_UI_PORT}/api/v1/namespaces/default/workflows?query=${encodeURIComponent(query)}`);
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { executions?: UiExecution[] }).executions ?? [];
+}
+
+const attribute = (e: UiExecution, key: string): unknown => {
+  const field = e.searchAttributes?.indexedFields?.[key];
+  return field ? JSON.parse(Buffer.from(field.data, 'base64').toString()) : undefined;
+};
+
+test('after all that, the Web UI lists each run with its agent, tenant, status and cost, and one catalog', async () => {
+  const all = await uiList('');
+  expect(all.filter((e) => e.type.name === 'agentCatalog').map((e) => e.execution.workflowId)).toEqual(['durable-agents-catalog']);
+  const runs = all.filter((e) => e.type.name === 'agentRun');
+  expect(runs.length).toBeGreaterThan(5);
+  for (const r of runs) {
+    const row = { id: r.execution.workflowId, agent: attribute(r, 'AgentName'), tenant: attribute(r, 'TenantId'), status: attribute(r, 'AgentStatus'), cost: attribute(r, 'CostUsd') };
+    expect(row).toEqual({ id: row.id, agent: expect.any(String), tenant: expect.any(String), status: expect.any(String), cost: expect.any(Number) });
+  }
+  for (const kind of ['flowRun', 'batchRun']) {
+    for (const r of all.filter((e) => e.type.name === kind)) {
+      expect([attribute(r, 'TenantId'), typeof attribute(r, 'AgentStatus'), typeof attribute(r, 'CostUsd')]).toEqual([expect.any(String), 'string', 'number']);
+    }
+  }
+});
