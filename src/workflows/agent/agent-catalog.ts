@@ -9,5 +9,5 @@ import type { AgentSummary } from '../../shared/agent-spec';
 const { listAgents } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10s' });
 
 export async function agentCatalog(): Promise<AgentSummary[]> {
-  return listAgents();
+  return listAgents.executeWithOptions({ summary: 'list the agents this worker serves' }, []);
 }

@@ -85,7 +85,7 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
 
 /** The first run of a workflow: resolve the agent, label the run for the Web UI, open the conversation. */
 async function begin(book: AgentRunBook, input: AgentRunInput): Promise<AgentSpec> {
-  const spec = await resolveAgent(input.agent);
+  const spec = await resolveAgent.executeWithOptions({ summary: `resolve agent ${input.agent}` }, [input.agent]);
   book.spec = spec;
   wf.upsertSearchAttributes([
     { key: AgentNameKey, value: spec.name },

@@ -110,7 +110,7 @@ export async function batchRun(input: BatchRunInput): Promise<BatchSummary> {
   async function flush(): Promise<void> {
     while (buffer.length) {
       const outcomes = buffer.slice(0, 500);
-      await wf.CancellationScope.nonCancellable(() => recordBatchOutcomes({ batchId, outcomes }));
+      await wf.CancellationScope.nonCancellable(() => recordBatchOutcomes.executeWithOptions({ summary: `record ${outcomes.length} outcomes` }, [{ batchId, outcomes }]));
       buffer.splice(0, outcomes.length);
     }
   }
@@ -120,12 +120,12 @@ export async function batchRun(input: BatchRunInput): Promise<BatchSummary> {
 
   try {
     if (c.total < 0) {
-      c.total = (await stageBatch({ batchId, spec })).total;
+      c.total = (await stageBatch.executeWithOptions({ summary: 'stage the items' }, [{ batchId, spec }])).total;
       status = 'running';
     }
     for (;;) {
       while (inFlight < concurrency && canStart()) {
-        if (!page.length) page = await loadBatchPage({ batchId, offset: c.cursor, limit: Math.min(pageSize, perRun - startedThisRun) });
+        if (!page.length) page = await loadBatchPage.executeWithOptions({ summary: `load items from ${c.cursor}` }, [{ batchId, offset: c.cursor, limit: Math.min(pageSize, perRun - startedThisRun) }]);
         const item = page.shift();
         if (!item) {
           c.cursor = c.total; // the snapshot is shorter than its count: nothing more to read
@@ -164,7 +164,7 @@ export async function batchRun(input: BatchRunInput): Promise<BatchSummary> {
 
   async function finish(cancelled: boolean): Promise<BatchSummary> {
     status = 'finishing';
-    const totals = await finishBatch({ batchId, cancelled, failureLimit: BATCH_DEFAULTS.summaryFailures, maxFailureRatio: spec.maxFailureRatio });
+    const totals = await finishBatch.executeWithOptions({ summary: 'count the outcomes' }, [{ batchId, cancelled, failureLimit: BATCH_DEFAULTS.summaryFailures, maxFailureRatio: spec.maxFailureRatio }]);
     const { status: final, ...counts } = totals;
     const summary: BatchSummary = { batchId, status: final === 'cancelled' ? 'cancelled' : 'completed', ...counts, runs: c.runs };
     status = final;

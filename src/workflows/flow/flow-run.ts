@@ -28,7 +28,7 @@ export async function flowRun(input: FlowRunInput): Promise<FlowRunResult> {
 
   let spec: FlowSpec;
   try {
-    spec = await validateFlow(input.spec);
+    spec = await validateFlow.executeWithOptions({ summary: 'validate the flow spec' }, [input.spec]);
   } catch (err) {
     const message = failureMessage(err);
     book.finish('failed', message);
