@@ -25,8 +25,10 @@ import * as wf from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { BATCH_DEFAULTS, type BatchCarry, type BatchItem, type BatchProgress, type BatchRunInput, type BatchStatus, type BatchSummary, type ItemOutcome } from '../../shared/batch-types';
 import { FailureType } from '../../shared/failures';
+import { AgentNameKey, AgentStatusKey, BatchIdKey, CostUsdKey, FlowNameKey, TenantIdKey } from '../../shared/search-attributes';
 import { progressQuery } from './definitions';
 import { failureCost } from '../failure-message';
+import { SearchLabels, WEB_UI_LABELS_PATCH } from '../search-labels';
 import { itemRun, succeededOutcome } from './batch-items';
 
 const { stageBatch } = wf.proxyActivities<Activities>({
@@ -46,6 +48,7 @@ const clamp = (v: number | undefined, def: number, min: number, max: number): nu
 
 export async function batchRun(input: BatchRunInput): Promise<BatchSummary> {
   const { spec } = input;
+  const labels = new SearchLabels(wf.patched(WEB_UI_LABELS_PATCH));
   const info = wf.workflowInfo();
   const batchId = info.workflowId;
   const concurrency = clamp(spec.concurrency, BATCH_DEFAULTS.concurrency, 1, BATCH_DEFAULTS.maxConcurrency);
@@ -75,6 +78,15 @@ export async function batchRun(input: BatchRunInput): Promise<BatchSummary> {
     startedAt: c.startedAt,
   }));
 
+  const target = spec.target.kind === 'agent' ? { key: AgentNameKey, value: spec.target.agent } : { key: FlowNameKey, value: spec.target.spec.name };
+  /** Labels follow each status and each flush of outcomes, not each item: every upsert is an event in the batch's history. */
+  const label = (): void => labels.update([target, { key: TenantIdKey, value: spec.tenantId }, { key: AgentStatusKey, value: status }, { key: CostUsdKey, value: c.costUsd }]);
+  const setStatus = (next: BatchStatus): void => {
+    status = next;
+    label();
+  };
+  label();
+
   const count = (o: { status: ItemOutcome['status']; costUsd: number }): void => {
     c[o.status] += 1;
     c.costUsd += o.costUsd;
@@ -96,6 +108,8 @@ export async function batchRun(input: BatchRunInput): Promise<BatchSummary> {
       cancellationType: wf.ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       staticSummary: run.summary,
+      // Listings leave items out with `BatchId IS NULL`; a batch's page lists its items with `BatchId = "<id>"`.
+      ...(labels.current ? { typedSearchAttributes: [{ key: BatchIdKey, value: batchId }] } : {}),
     })
       .then(
         (result) => settle(succeededOutcome(item.idx, run.workflowId, result)),
@@ -113,6 +127,7 @@ export async function batchRun(input: BatchRunInput): Promise<BatchSummary> {
       await wf.CancellationScope.nonCancellable(() => recordBatchOutcomes.executeWithOptions({ summary: `record ${outcomes.length} outcomes` }, [{ batchId, outcomes }]));
       buffer.splice(0, outcomes.length);
     }
+    label();
   }
 
   const draining = (): boolean => wf.workflowInfo().continueAsNewSuggested;
@@ -121,7 +136,7 @@ export async function batchRun(input: BatchRunInput): Promise<BatchSummary> {
   try {
     if (c.total < 0) {
       c.total = (await stageBatch.executeWithOptions({ summary: 'stage the items' }, [{ batchId, spec }])).total;
-      status = 'running';
+      setStatus('running');
     }
     for (;;) {
       while (inFlight < concurrency && canStart()) {
@@ -141,7 +156,7 @@ export async function batchRun(input: BatchRunInput): Promise<BatchSummary> {
       }
       if (buffer.length >= BATCH_DEFAULTS.flushEvery) await flush();
       if (inFlight === 0 && !canStart()) break;
-      status = canStart() || c.cursor >= c.total ? 'running' : 'draining';
+      setStatus(canStart() || c.cursor >= c.total ? 'running' : 'draining');
       await wf.condition(() => buffer.length >= BATCH_DEFAULTS.flushEvery || inFlight === 0 || (inFlight < concurrency && canStart()));
     }
     await flush();
@@ -150,7 +165,11 @@ export async function batchRun(input: BatchRunInput): Promise<BatchSummary> {
     }
     return await finish(false);
   } catch (err) {
-    if (!wf.isCancellation(err)) throw err;
+    if (err instanceof wf.ContinueAsNew) throw err;
+    if (!wf.isCancellation(err)) {
+      setStatus('failed');
+      throw err;
+    }
     // Cancelled: in-flight children were asked to cancel; wait for them (their
     // compensations run), record them, and end as cancelled.
     await wf.CancellationScope.nonCancellable(async () => {
@@ -158,16 +177,16 @@ export async function batchRun(input: BatchRunInput): Promise<BatchSummary> {
       await flush();
       if (c.total >= 0) await finish(true);
     });
-    status = 'cancelled';
+    setStatus('cancelled');
     throw err;
   }
 
   async function finish(cancelled: boolean): Promise<BatchSummary> {
-    status = 'finishing';
+    setStatus('finishing');
     const totals = await finishBatch.executeWithOptions({ summary: 'count the outcomes' }, [{ batchId, cancelled, failureLimit: BATCH_DEFAULTS.summaryFailures, maxFailureRatio: spec.maxFailureRatio }]);
     const { status: final, ...counts } = totals;
     const summary: BatchSummary = { batchId, status: final === 'cancelled' ? 'cancelled' : 'completed', ...counts, runs: c.runs };
-    status = final;
+    setStatus(final);
     if (final === 'failed') {
       throw ApplicationFailure.create({
         type: FailureType.BatchFailureRateExceeded,

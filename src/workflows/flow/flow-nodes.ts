@@ -13,7 +13,9 @@ import { FailureType } from '../../shared/failures';
 import { ZERO_USAGE } from '../../shared/messages';
 import type { agentRun } from '../agent/agent-run';
 import { AGENT_RUN_WORKFLOW } from '../agent/definitions';
+import { FlowNameKey } from '../../shared/search-attributes';
 import { failureCost, failureMessage } from '../failure-message';
+import { childLabels } from '../search-labels';
 import { runWithTimeout } from '../timed-scope';
 import type { FlowBook } from './flow-book';
 import type { EscalationDesk } from './flow-escalations';
@@ -62,6 +64,8 @@ export class NodeRunner {
     private readonly book: FlowBook,
     private readonly desk: EscalationDesk,
     private readonly tenantId: string,
+    /** The flow keeps its Web UI labels current (see search-labels.ts): its node runs carry its name. */
+    private readonly labelled: boolean,
   ) {}
 
   /** Runs node `id`; resolves with its output (possibly skipped or a fallback's), throws NodeFailed or a cancellation. */
@@ -147,6 +151,7 @@ export class NodeRunner {
             },
           ],
           staticSummary: `flow ${this.spec.name} · ${key}: ${call.agent}`,
+          ...(this.labelled ? { typedSearchAttributes: childLabels([{ key: FlowNameKey, value: this.spec.name }]) } : {}),
         });
       // The attempt's own scope: cancelled by its timeout, which tells a timeout from the flow stopping.
       const attemptScope = new wf.CancellationScope({ cancellable: true });
