@@ -2,7 +2,8 @@
  * Everything an agent run knows, in one place: the conversation, the tool calls and their
  * saga, usage and cost, status and policy decisions. The `state` query, the
  * continue-as-new carry and the result are three views of it, built here, so they never
- * disagree; the search attributes follow its changes. Deterministic: workflow code only.
+ * disagree; the search attributes and the Web UI page follow its changes. Deterministic:
+ * workflow code only.
  */
 import type { CallModelResult } from '../../activities/model';
 import type { AgentSpec } from '../../shared/agent-spec';
@@ -61,6 +62,7 @@ export class AgentRunBook {
   gate: BudgetGate | undefined;
   // Numbered across continue-as-new, so a watcher can follow events past the ones kept.
   private policySeq: number;
+  private onChange: () => void = () => undefined;
 
   constructor(
     private readonly input: AgentRunInput,
@@ -80,15 +82,25 @@ export class AgentRunBook {
     this.policySeq = this.policyEvents.reduce((max, e) => Math.max(max, e.seq ?? 0), 0);
   }
 
+  /** `show` runs now and after every change people see: status, pending approvals, cost, decisions. */
+  watch(show: () => void): void {
+    this.onChange = show;
+    show();
+  }
+
+  /** A new status, or the same one with other pending approvals. */
   setStatus(next: RunStatus): void {
-    if (next === this.status) return;
-    this.status = next;
-    this.labels.always([{ key: AgentStatusKey, value: next }]);
+    if (next !== this.status) {
+      this.status = next;
+      this.labels.always([{ key: AgentStatusKey, value: next }]);
+    }
+    this.onChange();
   }
 
   note(e: PolicyEvent): void {
     this.policyEvents.push({ ...e, step: this.step, seq: ++this.policySeq });
     if (this.policyEvents.length > KEPT_POLICY_EVENTS) this.policyEvents.splice(0, this.policyEvents.length - KEPT_POLICY_EVENTS);
+    this.onChange();
   }
 
   /** The cost so far as the `CostUsd` search attribute, so running and failed runs show it too. */
@@ -116,6 +128,7 @@ export class AgentRunBook {
     this.usage = addUsage(this.usage, res.usage);
     this.costUsd += res.costUsd;
     this.showCost();
+    this.onChange();
   }
 
   /** Keeps the conversation under the payload limit (see shared/conversation-fit.ts). */

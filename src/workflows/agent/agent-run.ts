@@ -20,6 +20,7 @@ import { failureMessage } from '../failure-message';
 import { Handoffs, mergeHandoff, openingMessages } from './handoff';
 import { modelStep } from './model-step';
 import { throughOutages } from '../outages';
+import { runDetails } from './run-details';
 import { compensateAll, describeCompensation } from './saga';
 import { SearchLabels, WEB_UI_LABELS_PATCH } from '../search-labels';
 import { ToolCalls } from './tool-calls';
@@ -41,7 +42,9 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
   const book = new AgentRunBook(input, new SearchLabels(wf.patched(WEB_UI_LABELS_PATCH)));
   const approvals = new ApprovalDesk(() => book.setStatus(approvals.pending.length ? 'waiting_approval' : 'running'));
   const handoffs = new Handoffs(input, book.labels.current);
-  wf.setHandler(stateQuery, () => book.view(approvals.pending, handoffs.requested?.to));
+  const view = () => book.view(approvals.pending, handoffs.requested?.to);
+  wf.setHandler(stateQuery, view);
+  book.watch(() => wf.setCurrentDetails(runDetails(wf.workflowInfo().workflowId, view())));
 
   try {
     const agent = book.spec ?? (await begin(book, input));

@@ -29,6 +29,7 @@ import { AgentNameKey, AgentStatusKey, BatchIdKey, CostUsdKey, FlowNameKey, Tena
 import { progressQuery } from './definitions';
 import { failureCost } from '../failure-message';
 import { SearchLabels, WEB_UI_LABELS_PATCH } from '../search-labels';
+import { batchDetails } from './batch-details';
 import { itemRun, succeededOutcome } from './batch-items';
 
 const { stageBatch } = wf.proxyActivities<Activities>({
@@ -63,7 +64,7 @@ export async function batchRun(input: BatchRunInput): Promise<BatchSummary> {
   let page: BatchItem[] = [];
   const buffer: ItemOutcome[] = [];
 
-  wf.setHandler(progressQuery, (): BatchProgress => ({
+  const progress = (): BatchProgress => ({
     batchId,
     status,
     ...(c.total >= 0 ? { total: c.total } : {}),
@@ -76,20 +77,28 @@ export async function batchRun(input: BatchRunInput): Promise<BatchSummary> {
     concurrency,
     runs: c.runs,
     startedAt: c.startedAt,
-  }));
+  });
+  wf.setHandler(progressQuery, progress);
 
   const target = spec.target.kind === 'agent' ? { key: AgentNameKey, value: spec.target.agent } : { key: FlowNameKey, value: spec.target.spec.name };
-  /** Labels follow each status and each flush of outcomes, not each item: every upsert is an event in the batch's history. */
-  const label = (): void => labels.update([target, { key: TenantIdKey, value: spec.tenantId }, { key: AgentStatusKey, value: status }, { key: CostUsdKey, value: c.costUsd }]);
+  /**
+   * The page follows every count. The search attributes follow each status and each flush
+   * of outcomes, not each item: every upsert is an event in the batch's history.
+   */
+  const show = (labelsToo = false): void => {
+    wf.setCurrentDetails(batchDetails(progress(), spec.target, spec.tenantId));
+    if (labelsToo) labels.update([target, { key: TenantIdKey, value: spec.tenantId }, { key: AgentStatusKey, value: status }, { key: CostUsdKey, value: c.costUsd }]);
+  };
   const setStatus = (next: BatchStatus): void => {
     status = next;
-    label();
+    show(true);
   };
-  label();
+  show(true);
 
   const count = (o: { status: ItemOutcome['status']; costUsd: number }): void => {
     c[o.status] += 1;
     c.costUsd += o.costUsd;
+    show();
   };
   const settle = (o: ItemOutcome): void => {
     count(o);
@@ -101,6 +110,7 @@ export async function batchRun(input: BatchRunInput): Promise<BatchSummary> {
     const run = itemRun(spec, batchId, item);
     inFlight += 1;
     c.started += 1;
+    show();
     void wf.executeChild(run.workflowType, {
       workflowId: run.workflowId,
       args: run.args,
@@ -127,7 +137,7 @@ export async function batchRun(input: BatchRunInput): Promise<BatchSummary> {
       await wf.CancellationScope.nonCancellable(() => recordBatchOutcomes.executeWithOptions({ summary: `record ${outcomes.length} outcomes` }, [{ batchId, outcomes }]));
       buffer.splice(0, outcomes.length);
     }
-    label();
+    show(true);
   }
 
   const draining = (): boolean => wf.workflowInfo().continueAsNewSuggested;

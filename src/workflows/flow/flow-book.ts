@@ -1,8 +1,8 @@
 /**
  * The record a flow keeps of itself: each node's status, output and runs, the shared
  * budget, and the trail of decisions. The `state` query reads it; templates and
- * conditions read node outputs from it; the search attributes follow its changes.
- * Deterministic workflow code: times come from the workflow clock.
+ * conditions read node outputs from it; the search attributes and the Web UI page follow
+ * its changes. Deterministic workflow code: times come from the workflow clock.
  */
 import { preview, type FlowScope } from '../../shared/flow-expr';
 import type {

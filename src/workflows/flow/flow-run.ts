@@ -15,6 +15,7 @@ import { AgentStatusKey, CostUsdKey, FlowNameKey, TenantIdKey } from '../../shar
 import { SearchLabels, WEB_UI_LABELS_PATCH } from '../search-labels';
 import { FlowBook, SETTLED } from './flow-book';
 import { flowStateQuery } from './definitions';
+import { flowDetails } from './flow-details';
 import { EscalationDesk } from './flow-escalations';
 import { failureMessage } from '../failure-message';
 import { NodeRunner } from './flow-nodes';
@@ -36,6 +37,7 @@ export async function flowRun(input: FlowRunInput): Promise<FlowRunResult> {
       { key: AgentStatusKey, value: state.status },
       { key: CostUsdKey, value: state.costUsd },
     ]);
+    wf.setCurrentDetails(flowDetails(wf.workflowInfo().workflowId, state));
   });
 
   let spec: FlowSpec;
