@@ -1,6 +1,7 @@
 /**
- * What the worker's policies decided during a model or tool call. Returned to the
- * workflow, so every decision is in the run's history and its `state`.
+ * What the worker's policies decided during a model or tool call, and what people decided
+ * at the run's breakpoints (approvals, budget). Every decision is in the run's history and
+ * its `state`.
  */
 export type PolicyEventKind =
   | 'guardrail'
@@ -12,11 +13,12 @@ export type PolicyEventKind =
   | 'budget_downgrade'
   | 'budget_paused'
   | 'budget_resumed'
+  | 'approval'
   | 'conversation_elided';
 
 export interface PolicyEvent {
   kind: PolicyEventKind;
-  /** One line for people, e.g. "input: redact (email)" or "tenant acme daily usd at 80%". */
+  /** One line for people, e.g. "input: redact (email)", "tenant acme daily usd at 80%" or "pay call_1_0 approved by alice". */
   detail: string;
 }
 

@@ -35,7 +35,7 @@ export async function throughOutages<T>(what: string, call: (attempt: number) =>
       if (!isOutage(err) || waited >= windowMs) throw err;
       const wait = Math.min(LONGEST_WAIT_MS, FIRST_WAIT_MS * 2 ** attempt);
       log.warn('infrastructure unavailable; waiting before trying again', { what, attempt, waitMs: wait, error: (err as ActivityFailure).cause?.message });
-      await sleep(wait);
+      await sleep(wait, { summary: `outage back-off: ${what}, try ${attempt + 2}` });
       waited += wait;
     }
   }

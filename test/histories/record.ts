@@ -15,6 +15,7 @@ import { exampleAgents } from '../../src/examples';
 import { ScriptedProvider } from '../../src/models/scripted';
 import type { ModelProvider } from '../../src/models/types';
 import { AGENT_CATALOG_WORKFLOW, catalogQuery, publishCatalogSignal } from '../../src/workflows/agent/definitions';
+import { labelledFlow } from '../fixtures/labelled-flow';
 import { testAgent } from '../fixtures/test-agents';
 import globalSetup from '../support/global-setup';
 import globalTeardown from '../support/global-teardown';
@@ -31,6 +32,10 @@ async function main(): Promise<void> {
     if (task === 'pause') return { content: 'worth the wait' };
     if (task === 'batch item') return { content: 'handled' };
     if (task === 'spend') return { toolCalls: [{ name: 'noop', arguments: {} }] };
+    if (task === 'pay and answer') return [{ toolCalls: [{ name: 'pay', arguments: { amount: 250, to: 'ACME' } }] }, { content: 'paid' }][n];
+    if (task === 'pay, then cancelled') return { toolCalls: [{ name: 'pay', arguments: { amount: 500, to: 'ACME' } }] };
+    if (task === 'flow draft') return { content: 'drafted' };
+    if (task === 'flow send') return { content: 'sent' };
     if (task === 'cancel mid-tool') return [{ toolCalls: [{ name: 'record_step', arguments: { label: 'a' } }] }, { toolCalls: [{ name: 'record_step', arguments: { label: 'slow', ms: 1500 } }] }][n];
     return undefined;
   });
@@ -146,6 +151,34 @@ async function main(): Promise<void> {
     );
     await flows.result(budgeted.id);
     await save('flow-run-budget-stopped', budgeted.id);
+
+    // Web UI labels: priced runs keep their cost current; approval, escalation and node
+    // timeout timers carry summaries; flow nodes carry the flow, batch items the batch.
+    const waitForApproval = async (id: string) => {
+      for (;;) {
+        const p = (await h.agents.state(id).catch(() => undefined))?.pendingApprovals[0];
+        if (p) return p;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const labelled = await h.agents.start('thrifty', 'pay and answer', { tenantId: 'acme', id: 'agent-run-labelled-approved' });
+    const toApprove = await waitForApproval(labelled.id);
+    await h.agents.approve(labelled.id, toApprove.callId, toApprove.argsHash, 'recorder');
+    await h.agents.result(labelled.id);
+    await save('agent-run-labelled-approved', labelled.id);
+    const abandoned = await h.agents.start('thrifty', 'pay, then cancelled', { tenantId: 'acme', id: 'agent-run-labelled-cancelled' });
+    await waitForApproval(abandoned.id);
+    await h.agents.cancel(abandoned.id);
+    await h.agents.result(abandoned.id).catch(() => undefined);
+    await save('agent-run-labelled-cancelled', abandoned.id);
+    const asked = await flows.startFlow(labelledFlow('thrifty'), 'go', { id: 'flow-run-labelled-escalated', tenantId: 'acme' });
+    while (!(await flows.flowState(asked.id).catch(() => undefined))?.pendingEscalations.length) await new Promise((r) => setTimeout(r, 100));
+    await flows.answerEscalation(asked.id, 'ask', 'yes', 'recorder');
+    await flows.result(asked.id);
+    await save('flow-run-labelled-escalated', asked.id);
+    const labelledBatch = await batches.startBatch({ agent: 'thrifty' }, { items: [{ input: 'batch item' }, { input: 'batch item' }] }, { id: 'batch-run-labelled', tenantId: 'acme' });
+    await batches.result(labelledBatch.id);
+    await save('batch-run-labelled', labelledBatch.id);
   } finally {
     await h.shutdown();
     await globalTeardown();

@@ -10,14 +10,29 @@ export async function historyOf(client: Client, workflowId: string): Promise<His
   return h.events ?? [];
 }
 
+function summaryOf(e: HistoryEvent): string | undefined {
+  return e.userMetadata?.summary ? (defaultPayloadConverter.fromPayload(e.userMetadata.summary) as string) : undefined;
+}
+
 /** Scheduled activities with their Web UI summaries, in order. */
 export function activitySummaries(events: HistoryEvent[]): Array<{ type: string; summary: string | undefined }> {
-  return events
-    .filter((e) => e.activityTaskScheduledEventAttributes)
-    .map((e) => ({
-      type: e.activityTaskScheduledEventAttributes!.activityType!.name!,
-      summary: e.userMetadata?.summary ? (defaultPayloadConverter.fromPayload(e.userMetadata.summary) as string) : undefined,
-    }));
+  return events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => ({ type: e.activityTaskScheduledEventAttributes!.activityType!.name!, summary: summaryOf(e) }));
+}
+
+/** Summaries of started timers (undefined: an unlabelled one), in order. */
+export function timerSummaries(events: HistoryEvent[]): Array<string | undefined> {
+  return events.filter((e) => e.timerStartedEventAttributes).map(summaryOf);
+}
+
+/** Summaries of local activities (their markers), in order. */
+export function localActivitySummaries(events: HistoryEvent[]): Array<string | undefined> {
+  return events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').map(summaryOf);
+}
+
+/** What a run's Web UI page shows as its current details: the SDK's built-in metadata query. */
+export async function currentDetails(client: Client, workflowId: string): Promise<string> {
+  const metadata = await client.workflow.getHandle(workflowId).query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+  return metadata.currentDetails ?? '';
 }
 
 export function eventTime(e: HistoryEvent): number {

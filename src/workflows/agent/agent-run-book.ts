@@ -2,9 +2,9 @@
  * Everything an agent run knows, in one place: the conversation, the tool calls and their
  * saga, usage and cost, status and policy decisions. The `state` query, the
  * continue-as-new carry and the result are three views of it, built here, so they never
- * disagree. Deterministic: workflow code only.
+ * disagree; the search attributes and the Web UI page follow its changes. Deterministic:
+ * workflow code only.
  */
-import * as wf from '@temporalio/workflow';
 import type { CallModelResult } from '../../activities/model';
 import type { AgentSpec } from '../../shared/agent-spec';
 import { fitConversation, MAX_CONVERSATION_BYTES } from '../../shared/conversation-fit';
@@ -23,6 +23,7 @@ import type {
   ToolCallRecord,
 } from '../../shared/run-types';
 import { AgentStatusKey, CostUsdKey } from '../../shared/search-attributes';
+import type { SearchLabels } from '../search-labels';
 import type { BudgetGate } from './budget-gate';
 
 /** Tool call records kept across continue-as-new; older ones are summarised away. */
@@ -61,8 +62,12 @@ export class AgentRunBook {
   gate: BudgetGate | undefined;
   // Numbered across continue-as-new, so a watcher can follow events past the ones kept.
   private policySeq: number;
+  private onChange: () => void = () => undefined;
 
-  constructor(private readonly input: AgentRunInput) {
+  constructor(
+    private readonly input: AgentRunInput,
+    readonly labels: SearchLabels,
+  ) {
     const carry = input.carry;
     this.spec = carry?.spec;
     this.messages = carry?.messages ?? [];
@@ -77,15 +82,30 @@ export class AgentRunBook {
     this.policySeq = this.policyEvents.reduce((max, e) => Math.max(max, e.seq ?? 0), 0);
   }
 
+  /** `show` runs now and after every change people see: status, pending approvals, cost, decisions. */
+  watch(show: () => void): void {
+    this.onChange = show;
+    show();
+  }
+
+  /** A new status, or the same one with other pending approvals. */
   setStatus(next: RunStatus): void {
-    if (next === this.status) return;
-    this.status = next;
-    wf.upsertSearchAttributes([{ key: AgentStatusKey, value: next }]);
+    if (next !== this.status) {
+      this.status = next;
+      this.labels.always([{ key: AgentStatusKey, value: next }]);
+    }
+    this.onChange();
   }
 
   note(e: PolicyEvent): void {
     this.policyEvents.push({ ...e, step: this.step, seq: ++this.policySeq });
     if (this.policyEvents.length > KEPT_POLICY_EVENTS) this.policyEvents.splice(0, this.policyEvents.length - KEPT_POLICY_EVENTS);
+    this.onChange();
+  }
+
+  /** The cost so far as the `CostUsd` search attribute, so running and failed runs show it too. */
+  showCost(): void {
+    this.labels.update([{ key: CostUsdKey, value: this.costUsd }]);
   }
 
   record(r: ToolCallRecord): ToolCallRecord {
@@ -107,6 +127,8 @@ export class AgentRunBook {
     this.messages.push(res.message);
     this.usage = addUsage(this.usage, res.usage);
     this.costUsd += res.costUsd;
+    this.showCost();
+    this.onChange();
   }
 
   /** Keeps the conversation under the payload limit (see shared/conversation-fit.ts). */
@@ -171,7 +193,9 @@ export class AgentRunBook {
   /** The run's result, as it finishes with `final`. */
   finish(final: FinishStatus, answer: string): AgentRunResult {
     this.setStatus(final);
-    wf.upsertSearchAttributes([{ key: CostUsdKey, value: this.costUsd }]);
+    // Runs that keep their cost current have it already; older ones set it here, once.
+    if (this.labels.current) this.showCost();
+    else this.labels.always([{ key: CostUsdKey, value: this.costUsd }]);
     return {
       status: final,
       answer,

@@ -11,7 +11,7 @@ import type { Activities } from '../../activities';
 import { pinnedOf, type AgentSpec } from '../../shared/agent-spec';
 import { FailureType } from '../../shared/failures';
 import type { AgentRunInput, AgentRunResult } from '../../shared/run-types';
-import { AgentNameKey, AgentStatusKey, TenantIdKey } from '../../shared/search-attributes';
+import { AgentNameKey, AgentStatusKey, CostUsdKey, TenantIdKey } from '../../shared/search-attributes';
 import { AgentRunBook } from './agent-run-book';
 import { ApprovalDesk } from './approvals';
 import { BudgetGate } from './budget-gate';
@@ -20,7 +20,9 @@ import { failureMessage } from '../failure-message';
 import { Handoffs, mergeHandoff, openingMessages } from './handoff';
 import { modelStep } from './model-step';
 import { throughOutages } from '../outages';
+import { runDetails } from './run-details';
 import { compensateAll, describeCompensation } from './saga';
+import { SearchLabels, WEB_UI_LABELS_PATCH } from '../search-labels';
 import { ToolCalls } from './tool-calls';
 
 const { resolveAgent } = wf.proxyLocalActivities<Activities>({ startToCloseTimeout: '10s' });
@@ -37,10 +39,12 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
   // Runs started before this marker keep their recorded behaviour on replay: tool calls
   // cancelled with the run, saga entries only after success, the old idempotency keys.
   const guarded = wf.patched('saga-before-effects');
-  const book = new AgentRunBook(input);
+  const book = new AgentRunBook(input, new SearchLabels(wf.patched(WEB_UI_LABELS_PATCH)));
   const approvals = new ApprovalDesk(() => book.setStatus(approvals.pending.length ? 'waiting_approval' : 'running'));
-  const handoffs = new Handoffs(input);
-  wf.setHandler(stateQuery, () => book.view(approvals.pending, handoffs.requested?.to));
+  const handoffs = new Handoffs(input, book.labels.current);
+  const view = () => book.view(approvals.pending, handoffs.requested?.to);
+  wf.setHandler(stateQuery, view);
+  book.watch(() => wf.setCurrentDetails(runDetails(wf.workflowInfo().workflowId, view())));
 
   try {
     const agent = book.spec ?? (await begin(book, input));
@@ -85,12 +89,14 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
 
 /** The first run of a workflow: resolve the agent, label the run for the Web UI, open the conversation. */
 async function begin(book: AgentRunBook, input: AgentRunInput): Promise<AgentSpec> {
-  const spec = await resolveAgent(input.agent);
+  const spec = await resolveAgent.executeWithOptions({ summary: `resolve agent ${input.agent}` }, [input.agent]);
   book.spec = spec;
-  wf.upsertSearchAttributes([
+  book.labels.always([
     { key: AgentNameKey, value: spec.name },
     { key: TenantIdKey, value: input.tenantId },
     { key: AgentStatusKey, value: 'running' },
+    // From its start, so sorting and filtering by cost finds every run.
+    ...(book.labels.current ? [{ key: CostUsdKey, value: 0 }] : []),
   ]);
   book.messages.push(...openingMessages(spec, input));
   return spec;
@@ -122,6 +128,7 @@ async function undo(book: AgentRunBook, input: AgentRunInput, err: unknown): Pro
       },
     );
   }
+  book.showCost();
   book.setStatus(cancelled ? 'cancelled' : 'failed');
   const summary = describeCompensation(book.compensations, book.irreversible);
   // What the run spent before it stopped rides along: a flow or batch running it adds it to its own cost.

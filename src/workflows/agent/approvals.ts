@@ -66,7 +66,7 @@ export class ApprovalDesk {
     this.onChange();
     let decided: boolean;
     try {
-      decided = await condition(() => this.decisions.has(request.callId), timeout as Duration);
+      decided = await condition(() => this.decisions.has(request.callId), timeout as Duration, { summary: `approval ${request.tool} ${request.callId}` });
     } catch (err) {
       // Cancelled while waiting: nobody can decide this call any more, so it is no longer pending.
       this.pending.splice(this.pending.indexOf(request), 1);

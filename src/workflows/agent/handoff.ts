@@ -9,6 +9,7 @@ import type { AgentSpec } from '../../shared/agent-spec';
 import { addUsage, type ChatMessage } from '../../shared/messages';
 import type { AgentRunInput, AgentRunResult } from '../../shared/run-types';
 import type { ToolCallPlan } from '../../shared/tool-plan';
+import { childLabels } from '../search-labels';
 import type { agentRun } from './agent-run';
 import { AGENT_RUN_WORKFLOW } from './definitions';
 
@@ -31,7 +32,11 @@ export class Handoffs {
   /** The accepted transfer of the current step, if any. */
   requested?: HandoffRequest;
 
-  constructor(private readonly input: AgentRunInput) {}
+  constructor(
+    private readonly input: AgentRunInput,
+    /** The run keeps its Web UI labels current (see search-labels.ts): its handoff runs carry its flow and batch. */
+    private readonly labelled: boolean,
+  ) {}
 
   private get depth(): number {
     return this.input.handoff?.depth ?? 0;
@@ -70,6 +75,7 @@ export class Handoffs {
         },
       ],
       staticSummary: `handoff ${from} → ${to}: ${reason}`,
+      ...(this.labelled ? { typedSearchAttributes: childLabels() } : {}),
     });
   }
 }

@@ -69,7 +69,7 @@ export async function modelStep(book: AgentRunBook, agent: AgentSpec, pinned: Pi
     // The provider answered but Postgres could not take the charge: it is made now, durably,
     // before anything else; the money is spent, so this waits as long as the outage lasts.
     const pending = res.pendingCharge;
-    const alerts = await throughOutages('budget charge', () => chargeModelCall(pending), Infinity);
+    const alerts = await throughOutages('budget charge', () => chargeModelCall.executeWithOptions({ summary: `charge model step ${step}` }, [pending]), Infinity);
     alerts.forEach((e) => book.note(e));
   }
   book.takeAnswer(res);

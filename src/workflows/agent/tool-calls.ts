@@ -7,14 +7,14 @@
 import { ApplicationFailure, type Duration } from '@temporalio/common';
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import type { AgentSpec, ToolSpec } from '../../shared/agent-spec';
+import type { AgentSpec, ApprovalTimeoutOutcome, ToolSpec } from '../../shared/agent-spec';
 import { jsonBytes } from '../../shared/conversation-fit';
 import { FailureType } from '../../shared/failures';
 import type { ToolMessage } from '../../shared/messages';
 import type { AgentRunInput, CompensationEntry } from '../../shared/run-types';
 import type { ToolCallPlan, ToolOutcome } from '../../shared/tool-plan';
 import type { AgentRunBook } from './agent-run-book';
-import type { ApprovalDesk } from './approvals';
+import type { ApprovalDecision, ApprovalDesk } from './approvals';
 import { failureMessage } from '../failure-message';
 import type { Handoffs } from './handoff';
 import { throughOutages } from '../outages';
@@ -33,6 +33,14 @@ type ReadyPlan = Extract<ToolCallPlan, { status: 'ready' }>;
 function preview(value: unknown, max = 120): string {
   const s = typeof value === 'string' ? value : JSON.stringify(value);
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+const TIMED_OUT: Record<ApprovalTimeoutOutcome, string> = { approve: 'approved', reject: 'rejected', fail: 'the run fails' };
+
+function decisionText(d: ApprovalDecision, timeout: string): string {
+  if (d.decision === 'approved') return `approved by ${d.by ?? 'someone'}`;
+  if (d.decision === 'rejected') return `rejected by ${d.by ?? 'a reviewer'}: ${d.reason}`;
+  return `not decided within ${timeout}: ${TIMED_OUT[d.outcome]}`;
 }
 
 export class ToolCalls {
@@ -132,6 +140,8 @@ export class ToolCalls {
         throw err;
       });
     const timedOut = d.decision === 'timed_out';
+    // Who decided what, for the `state` query and the run's Web UI page.
+    this.book.note({ kind: 'approval', detail: `${plan.tool} ${plan.callId} ${decisionText(d, agent.approval.timeout)}` });
     if (timedOut && d.outcome === 'fail') {
       throw ApplicationFailure.nonRetryable(`approval for ${plan.tool} (${plan.callId}) timed out`, FailureType.ApprovalTimedOut);
     }

@@ -25,8 +25,11 @@ import * as wf from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { BATCH_DEFAULTS, type BatchCarry, type BatchItem, type BatchProgress, type BatchRunInput, type BatchStatus, type BatchSummary, type ItemOutcome } from '../../shared/batch-types';
 import { FailureType } from '../../shared/failures';
+import { AgentNameKey, AgentStatusKey, BatchIdKey, CostUsdKey, FlowNameKey, TenantIdKey } from '../../shared/search-attributes';
 import { progressQuery, summaryQuery } from './definitions';
 import { failureCost } from '../failure-message';
+import { SearchLabels, WEB_UI_LABELS_PATCH } from '../search-labels';
+import { batchDetails } from './batch-details';
 import { itemRun, succeededOutcome } from './batch-items';
 
 const { stageBatch } = wf.proxyActivities<Activities>({
@@ -46,6 +49,7 @@ const clamp = (v: number | undefined, def: number, min: number, max: number): nu
 
 export async function batchRun(input: BatchRunInput): Promise<BatchSummary> {
   const { spec } = input;
+  const labels = new SearchLabels(wf.patched(WEB_UI_LABELS_PATCH));
   const info = wf.workflowInfo();
   const batchId = info.workflowId;
   const concurrency = clamp(spec.concurrency, BATCH_DEFAULTS.concurrency, 1, BATCH_DEFAULTS.maxConcurrency);
@@ -62,7 +66,7 @@ export async function batchRun(input: BatchRunInput): Promise<BatchSummary> {
 
   let summary: BatchSummary | null = null;
   wf.setHandler(summaryQuery, () => summary);
-  wf.setHandler(progressQuery, (): BatchProgress => ({
+  const progress = (): BatchProgress => ({
     batchId,
     status,
     ...(c.total >= 0 ? { total: c.total } : {}),
@@ -75,11 +79,28 @@ export async function batchRun(input: BatchRunInput): Promise<BatchSummary> {
     concurrency,
     runs: c.runs,
     startedAt: c.startedAt,
-  }));
+  });
+  wf.setHandler(progressQuery, progress);
+
+  const target = spec.target.kind === 'agent' ? { key: AgentNameKey, value: spec.target.agent } : { key: FlowNameKey, value: spec.target.spec.name };
+  /**
+   * The page follows every count. The search attributes follow each status and each flush
+   * of outcomes, not each item: every upsert is an event in the batch's history.
+   */
+  const show = (labelsToo = false): void => {
+    wf.setCurrentDetails(batchDetails(progress(), spec.target, spec.tenantId));
+    if (labelsToo) labels.update([target, { key: TenantIdKey, value: spec.tenantId }, { key: AgentStatusKey, value: status }, { key: CostUsdKey, value: c.costUsd }]);
+  };
+  const setStatus = (next: BatchStatus): void => {
+    status = next;
+    show(true);
+  };
+  show(true);
 
   const count = (o: { status: ItemOutcome['status']; costUsd: number }): void => {
     c[o.status] += 1;
     c.costUsd += o.costUsd;
+    show();
   };
   const settle = (o: ItemOutcome): void => {
     count(o);
@@ -91,6 +112,7 @@ export async function batchRun(input: BatchRunInput): Promise<BatchSummary> {
     const run = itemRun(spec, batchId, item);
     inFlight += 1;
     c.started += 1;
+    show();
     void wf.executeChild(run.workflowType, {
       workflowId: run.workflowId,
       args: run.args,
@@ -98,6 +120,8 @@ export async function batchRun(input: BatchRunInput): Promise<BatchSummary> {
       cancellationType: wf.ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       staticSummary: run.summary,
+      // Listings leave items out with `BatchId IS NULL`; a batch's page lists its items with `BatchId = "<id>"`.
+      ...(labels.current ? { typedSearchAttributes: [{ key: BatchIdKey, value: batchId }] } : {}),
     })
       .then(
         (result) => settle(succeededOutcome(item.idx, run.workflowId, result)),
@@ -112,9 +136,10 @@ export async function batchRun(input: BatchRunInput): Promise<BatchSummary> {
   async function flush(): Promise<void> {
     while (buffer.length) {
       const outcomes = buffer.slice(0, 500);
-      await wf.CancellationScope.nonCancellable(() => recordBatchOutcomes({ batchId, outcomes }));
+      await wf.CancellationScope.nonCancellable(() => recordBatchOutcomes.executeWithOptions({ summary: `record ${outcomes.length} outcomes` }, [{ batchId, outcomes }]));
       buffer.splice(0, outcomes.length);
     }
+    show(true);
   }
 
   const draining = (): boolean => wf.workflowInfo().continueAsNewSuggested;
@@ -122,12 +147,12 @@ export async function batchRun(input: BatchRunInput): Promise<BatchSummary> {
 
   try {
     if (c.total < 0) {
-      c.total = (await stageBatch({ batchId, spec })).total;
-      status = 'running';
+      c.total = (await stageBatch.executeWithOptions({ summary: 'stage the items' }, [{ batchId, spec }])).total;
+      setStatus('running');
     }
     for (;;) {
       while (inFlight < concurrency && canStart()) {
-        if (!page.length) page = await loadBatchPage({ batchId, offset: c.cursor, limit: Math.min(pageSize, perRun - startedThisRun) });
+        if (!page.length) page = await loadBatchPage.executeWithOptions({ summary: `load items from ${c.cursor}` }, [{ batchId, offset: c.cursor, limit: Math.min(pageSize, perRun - startedThisRun) }]);
         const item = page.shift();
         if (!item) {
           c.cursor = c.total; // the snapshot is shorter than its count: nothing more to read
@@ -143,7 +168,7 @@ export async function batchRun(input: BatchRunInput): Promise<BatchSummary> {
       }
       if (buffer.length >= BATCH_DEFAULTS.flushEvery) await flush();
       if (inFlight === 0 && !canStart()) break;
-      status = canStart() || c.cursor >= c.total ? 'running' : 'draining';
+      setStatus(canStart() || c.cursor >= c.total ? 'running' : 'draining');
       await wf.condition(() => buffer.length >= BATCH_DEFAULTS.flushEvery || inFlight === 0 || (inFlight < concurrency && canStart()));
     }
     await flush();
@@ -152,7 +177,11 @@ export async function batchRun(input: BatchRunInput): Promise<BatchSummary> {
     }
     return await finish(false);
   } catch (err) {
-    if (!wf.isCancellation(err)) throw err;
+    if (err instanceof wf.ContinueAsNew) throw err;
+    if (!wf.isCancellation(err)) {
+      setStatus('failed');
+      throw err;
+    }
     // Cancelled: in-flight children were asked to cancel; wait for them (their
     // compensations run), record them, and end as cancelled.
     await wf.CancellationScope.nonCancellable(async () => {
@@ -160,17 +189,17 @@ export async function batchRun(input: BatchRunInput): Promise<BatchSummary> {
       await flush();
       if (c.total >= 0) await finish(true);
     });
-    status = 'cancelled';
+    setStatus('cancelled');
     throw err;
   }
 
   async function finish(cancelled: boolean): Promise<BatchSummary> {
-    status = 'finishing';
-    const totals = await finishBatch({ batchId, cancelled, failureLimit: BATCH_DEFAULTS.summaryFailures, maxFailureRatio: spec.maxFailureRatio });
+    setStatus('finishing');
+    const totals = await finishBatch.executeWithOptions({ summary: 'count the outcomes' }, [{ batchId, cancelled, failureLimit: BATCH_DEFAULTS.summaryFailures, maxFailureRatio: spec.maxFailureRatio }]);
     const { status: final, ...counts } = totals;
     const done: BatchSummary = { batchId, status: final === 'cancelled' ? 'cancelled' : 'completed', ...counts, runs: c.runs };
     summary = done;
-    status = final;
+    setStatus(final);
     if (final === 'failed') {
       throw ApplicationFailure.create({
         type: FailureType.BatchFailureRateExceeded,

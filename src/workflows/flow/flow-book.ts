@@ -1,8 +1,8 @@
 /**
  * The record a flow keeps of itself: each node's status, output and runs, the shared
  * budget, and the trail of decisions. The `state` query reads it; templates and
- * conditions read node outputs from it. Deterministic workflow code: times come from the
- * workflow clock.
+ * conditions read node outputs from it; the search attributes and the Web UI page follow
+ * its changes. Deterministic workflow code: times come from the workflow clock.
  */
 import { preview, type FlowScope } from '../../shared/flow-expr';
 import type {
@@ -33,10 +33,13 @@ export class FlowBook {
   overBudget = false;
   answer?: string;
   lastError?: string;
+  /** The flow's name once its spec is valid; before, the spec's name is whatever the caller sent. */
+  name?: string;
   readonly trail: FlowTrailEntry[] = [];
   /** Results of settled nodes, by id: what `{{nodes.<id>…}}` and conditions read. */
   readonly outputs: Record<string, FlowNodeOutput> = {};
   private readonly nodes = new Map<string, FlowNodeState>();
+  private onChange: () => void = () => undefined;
 
   /**
    * A book for the spec as the flow was given it, so the `state` query answers even while
@@ -49,9 +52,16 @@ export class FlowBook {
     this.track(spec);
   }
 
+  /** `show` runs now and after every change: a node's status or progress, the cost, the trail. */
+  watch(show: () => void): void {
+    this.onChange = show;
+    show();
+  }
+
   /** The validated spec (defaults filled in) takes over; its nodes start pending. */
   begin(spec: FlowSpec): void {
     this.spec = spec;
+    this.name = spec.name;
     this.nodes.clear();
     this.track(spec);
     this.note('started', `flow ${spec.name} started: ${this.input.input}`);
@@ -78,6 +88,7 @@ export class FlowBook {
 
   note(event: FlowTrailEntry['event'], detail: string, node?: string): void {
     this.trail.push({ at: now(), ...(node ? { node } : {}), event, detail });
+    this.onChange();
   }
 
   start(id: string): void {
@@ -89,10 +100,12 @@ export class FlowBook {
 
   waiting(id: string, yes: boolean): void {
     this.node(id).status = yes ? 'waiting' : 'running';
+    this.onChange();
   }
 
   progress(id: string, text: string): void {
     this.node(id).progress = text;
+    this.onChange();
   }
 
   /** Node `id` failed with `error` and its fallback node `fallback` ran in its place. */
@@ -136,6 +149,7 @@ export class FlowBook {
     this.node(id).costUsd += costUsd;
     this.costUsd += costUsd;
     this.usage = addUsage(this.usage, usage);
+    this.onChange();
     const cap = this.spec.budgetUsd;
     if (cap !== undefined && this.costUsd > cap) this.budgetRanOut(id, `spent $${this.costUsd.toFixed(6)} of a $${cap} budget`);
   }

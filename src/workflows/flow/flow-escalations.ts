@@ -43,7 +43,7 @@ export class EscalationDesk {
     this.pending.push(request);
     this.onChange(request.nodeId, true);
     try {
-      await condition(() => this.answers.has(request.nodeId), timeout as Duration);
+      await condition(() => this.answers.has(request.nodeId), timeout as Duration, { summary: `escalation ${request.nodeId}: answer within ${timeout}` });
     } finally {
       // Timed out or cancelled: nobody can answer this node any more.
       if (!this.answers.has(request.nodeId)) this.close(request.nodeId);

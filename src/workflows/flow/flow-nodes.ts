@@ -13,7 +13,10 @@ import { FailureType } from '../../shared/failures';
 import { ZERO_USAGE } from '../../shared/messages';
 import type { agentRun } from '../agent/agent-run';
 import { AGENT_RUN_WORKFLOW } from '../agent/definitions';
+import { FlowNameKey } from '../../shared/search-attributes';
 import { failureCost, failureMessage } from '../failure-message';
+import { childLabels } from '../search-labels';
+import { runWithTimeout } from '../timed-scope';
 import type { FlowBook } from './flow-book';
 import type { EscalationDesk } from './flow-escalations';
 
@@ -61,6 +64,8 @@ export class NodeRunner {
     private readonly book: FlowBook,
     private readonly desk: EscalationDesk,
     private readonly tenantId: string,
+    /** The flow keeps its Web UI labels current (see search-labels.ts): its node runs carry its name. */
+    private readonly labelled: boolean,
   ) {}
 
   /** Runs node `id`; resolves with its output (possibly skipped or a fallback's), throws NodeFailed or a cancellation. */
@@ -146,11 +151,12 @@ export class NodeRunner {
             },
           ],
           staticSummary: `flow ${this.spec.name} · ${key}: ${call.agent}`,
+          ...(this.labelled ? { typedSearchAttributes: childLabels([{ key: FlowNameKey, value: this.spec.name }]) } : {}),
         });
       // The attempt's own scope: cancelled by its timeout, which tells a timeout from the flow stopping.
-      const attemptScope = new wf.CancellationScope({ cancellable: true, ...(call.timeout ? { timeout: call.timeout } : {}) });
+      const attemptScope = new wf.CancellationScope({ cancellable: true });
       try {
-        const res = await attemptScope.run(start);
+        const res = await runWithTimeout(attemptScope, call.timeout ? durationMs(call.timeout) : undefined, `timeout ${key} attempt ${attempt}: ${call.timeout}`, start);
         this.book.endRun(run, { status: res.status, costUsd: res.costUsd, ...(res.handedOffTo ? { handedOffTo: res.handedOffTo } : {}) });
         if (res.handedOffTo) this.book.note('handoff', `${call.agent} handed the conversation to ${res.handedOffTo}`, id);
         this.book.charge(id, res.costUsd, res.usage);
@@ -173,7 +179,7 @@ export class NodeRunner {
         if (attempt >= attempts) throw ApplicationFailure.nonRetryable(error, timedOut ? FailureType.FlowNodeTimedOut : FailureType.FlowNodeFailed);
         const wait = durationMs(call.retry?.initialInterval ?? '1s') * (call.retry?.backoffCoefficient ?? 2) ** (attempt - 1);
         this.book.note('retry', `${key} attempt ${attempt} ${status.replace('_', ' ')}: ${error}; retrying in ${wait / 1000}s`, id);
-        await wf.sleep(wait);
+        await wf.sleep(wait, { summary: `retry ${key}: attempt ${attempt + 1} of ${attempts}` });
       }
     }
   }

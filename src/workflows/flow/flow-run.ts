@@ -11,8 +11,11 @@ import { describeCondition, evaluateCondition, renderTemplate } from '../../shar
 import { flowGraph, topLevel, type FlowEdge, type FlowGraph } from '../../shared/flow-graph';
 import type { FlowCondition, FlowRunInput, FlowRunResult, FlowSpec } from '../../shared/flow-types';
 import { FailureType } from '../../shared/failures';
+import { AgentStatusKey, CostUsdKey, FlowNameKey, TenantIdKey } from '../../shared/search-attributes';
+import { SearchLabels, WEB_UI_LABELS_PATCH } from '../search-labels';
 import { FlowBook, SETTLED } from './flow-book';
 import { flowStateQuery } from './definitions';
+import { flowDetails } from './flow-details';
 import { EscalationDesk } from './flow-escalations';
 import { failureMessage } from '../failure-message';
 import { NodeRunner } from './flow-nodes';
@@ -22,13 +25,24 @@ const { validateFlow } = wf.proxyLocalActivities<Activities>({ startToCloseTimeo
 type Decision = { run: true; taken: FlowEdge[] } | { run: false; reason: string } | undefined;
 
 export async function flowRun(input: FlowRunInput): Promise<FlowRunResult> {
+  const labels = new SearchLabels(wf.patched(WEB_UI_LABELS_PATCH));
   const book = new FlowBook(input.spec, input);
   const desk = new EscalationDesk((nodeId, waiting) => book.waiting(nodeId, waiting));
   wf.setHandler(flowStateQuery, () => book.view(desk.pending));
+  book.watch(() => {
+    const state = book.view(desk.pending);
+    labels.update([
+      { key: TenantIdKey, value: input.tenantId },
+      ...(book.name ? [{ key: FlowNameKey, value: book.name }] : []),
+      { key: AgentStatusKey, value: state.status },
+      { key: CostUsdKey, value: state.costUsd },
+    ]);
+    wf.setCurrentDetails(flowDetails(wf.workflowInfo().workflowId, state));
+  });
 
   let spec: FlowSpec;
   try {
-    spec = await validateFlow(input.spec);
+    spec = await validateFlow.executeWithOptions({ summary: 'validate the flow spec' }, [input.spec]);
   } catch (err) {
     const message = failureMessage(err);
     book.finish('failed', message);
@@ -38,7 +52,7 @@ export async function flowRun(input: FlowRunInput): Promise<FlowRunResult> {
   }
   book.begin(spec);
   const graph = flowGraph(spec);
-  const runner = new NodeRunner(spec, book, desk, input.tenantId);
+  const runner = new NodeRunner(spec, book, desk, input.tenantId, labels.current);
   const nodes = new wf.CancellationScope();
   const inflight = new Map<string, Promise<void>>();
   let failure: unknown;
