@@ -31,9 +31,16 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
-async function shoot(page: Page, url: string, file: string, waitFor: string): Promise<void> {
-  await page.goto(url, { waitUntil: 'networkidle' });
-  await page.getByText(waitFor, { exact: false }).first().waitFor({ timeout: 30_000 });
+async function shoot(page: Page, url: string, file: string, waitFor: string, tab?: string): Promise<void> {
+  // A running workflow's page polls, so the network never goes idle: wait for what the picture is of.
+  await page.goto(url, { waitUntil: 'load' });
+  if (tab) await page.getByRole('tab', { name: tab }).or(page.getByText(tab, { exact: true })).first().click({ timeout: 30_000 });
+  // Current details are rendered in a frame of their own: look in every frame.
+  const seen = async () => (await Promise.all(page.frames().map((f) => f.content().catch(() => '')))).some((html) => html.includes(waitFor));
+  await until(`"${waitFor}" on ${url}`, async () => ((await seen()) ? true : undefined), 30_000).catch(async (err: Error) => {
+    await page.screenshot({ path: path.join(OUT, `failed-${file}`) });
+    throw new Error(`${err.message} (see docs/screenshots/failed-${file})`);
+  });
   await sleep(1000); // let the timeline finish drawing
   await page.screenshot({ path: path.join(OUT, file), fullPage: false });
   process.stdout.write(`saved docs/screenshots/${file}\n`);
@@ -70,7 +77,7 @@ async function main(): Promise<void> {
     const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
     const ui = `http://localhost:${uiPort}/namespaces/default`;
     await shoot(page, `${ui}/workflows`, 'workflow-list.png', 'agentRun');
-    await shoot(page, `${ui}/workflows/${encodeURIComponent(waiting.id)}`, 'run-waiting-for-approval.png', 'Current Details');
+    await shoot(page, `${ui}/workflows/${encodeURIComponent(waiting.id)}`, 'run-waiting-for-approval.png', 'Waiting for approval', 'User Metadata');
     await shoot(page, `${ui}/workflows/${encodeURIComponent(approved.id)}`, 'run-approved.png', 'approve');
     await shoot(page, `${ui}/workflows/${encodeURIComponent(failed.id)}`, 'run-failed-compensated.png', 'compensate');
     await shoot(page, `${ui}/workflows/${encodeURIComponent(flow.id)}`, 'flow-run.png', 'flowRun');

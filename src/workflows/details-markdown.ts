@@ -17,6 +17,19 @@ export function clipped(value: unknown, max = 200): string {
   return code(preview(value, max));
 }
 
+/** An amount as inline code: the Web UI reads two `$` on a line as inline math. */
 export function usd(amount: number): string {
-  return `$${amount.toFixed(6)}`;
+  return code(`$${amount.toFixed(6)}`);
+}
+
+/**
+ * Free text (a reason, a question, an error) on one line, cut to `max` characters, that
+ * renders as written: markdown punctuation is escaped, and `$` becomes an entity because
+ * the Web UI's renderer reads `$…$` as inline math.
+ */
+export function prose(value: unknown, max = 200): string {
+  return preview(value, max)
+    .replace(/&/g, '&amp;')
+    .replace(/[\\`*_[\]<>|~#]/g, '\\$&')
+    .replace(/\$/g, '&#36;');
 }

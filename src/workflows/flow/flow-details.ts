@@ -4,9 +4,8 @@
  * work; the escalations answered so far; how the flow ended. Rendered from the `state`
  * view, so the page and the query never disagree.
  */
-import { preview } from '../../shared/flow-expr';
 import type { FlowState } from '../../shared/flow-types';
-import { code, usd } from '../details-markdown';
+import { code, prose, usd } from '../details-markdown';
 
 /** The latest answers listed; the whole trail is in the `state` query. */
 const SHOWN_ANSWERS = 10;
@@ -18,7 +17,7 @@ export function flowDetails(id: string, s: FlowState): string {
     lines.push('', '### Waiting for an answer');
     for (const p of s.pendingEscalations) {
       lines.push(
-        `- **${p.nodeId}** for ${p.assignee ?? 'a person'} until ${p.deadline}: ${preview(p.prompt, 300)}`,
+        `- **${p.nodeId}** for ${p.assignee ?? 'a person'} until ${p.deadline}: ${prose(p.prompt, 300)}`,
         `  - answer: ${code(`npx durable-agents flow answer ${id} ${p.nodeId} "<answer>"`)}`,
       );
     }
@@ -28,7 +27,7 @@ export function flowDetails(id: string, s: FlowState): string {
     lines.push('', '### Running', ...working.map((n) => `- ${code(n.id)}${n.agent ? ` (agent ${code(n.agent)})` : ''}${n.progress ? `: ${n.progress}` : ''}`));
   }
   const answered = s.trail.filter((e) => e.event === 'escalation_answered' || e.event === 'escalation_timed_out').slice(-SHOWN_ANSWERS);
-  if (answered.length) lines.push('', '### Escalations decided', ...answered.map((e) => `- ${preview(e.detail, 300)}`));
-  if (s.lastError) lines.push('', `Last error: ${preview(s.lastError, 300)}`);
+  if (answered.length) lines.push('', '### Escalations decided', ...answered.map((e) => `- ${prose(e.detail, 300)}`));
+  if (s.lastError) lines.push('', `Last error: ${prose(s.lastError, 300)}`);
   return lines.join('\n');
 }
