@@ -11,7 +11,8 @@ import type { AgentClient } from '../client/agent-client';
 import { PostgresInputStore } from '../batch/input-store';
 import { BatchClient, type BatchInputs, type StartBatchOptions } from '../client/batch-client';
 import { withClient } from './connect';
-import { UnreachableError, UsageError } from './errors';
+import { UnreachableError } from '../client/connect';
+import { UsageError } from './errors';
 import type { BatchOptionValues } from './options';
 import { InvalidInputError } from '../client/ids';
 

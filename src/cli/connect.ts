@@ -2,18 +2,19 @@
  * The client side of every command that talks to a running service: connect, run the
  * command, turn the client SDK's errors into one line each, close.
  */
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ServiceError, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { AgentClient } from '../client/agent-client';
+import { UnreachableError } from '../client/connect';
 import { InvalidInputError } from '../client/ids';
 import type { Config } from '../infra/config';
-import { UnreachableError } from './errors';
 
+/** Connects; an unreachable embedded default (no TEMPORAL_ADDRESS) is one `dev` away. */
 export async function connect(config: Config): Promise<AgentClient> {
-  const address = config.TEMPORAL_ADDRESS ?? `localhost:${config.TEMPORAL_PORT}`;
   try {
     return await AgentClient.connect(config);
   } catch (err) {
-    throw new UnreachableError(`cannot reach Temporal at ${address} (${(err as Error).message.split('\n')[0]}); start it with "durable-agents dev" or set TEMPORAL_ADDRESS`);
+    if (err instanceof UnreachableError && !config.TEMPORAL_ADDRESS) throw new UnreachableError(`${err.message}; start it with "durable-agents dev"`, err);
+    throw err;
   }
 }
 
@@ -24,9 +25,11 @@ export function fromTemporal(err: unknown): unknown {
   if (err instanceof WorkflowExecutionAlreadyStartedError) return line(`a run with id "${err.workflowId}" already exists`);
   if (err instanceof WorkflowUpdateFailedError) return line(`refused: ${rootMessage(err.cause) ?? err.message}`);
   if (err instanceof WorkflowFailedError) return line(`run failed: ${rootMessage(err.cause) ?? err.message}`);
-  const e = err as { code?: number; details?: string };
+  // The SDK wraps some calls' gRPC errors ("Failed to list workflows"): the server's own words are in the cause.
+  const grpc = (err instanceof ServiceError ? err.cause : err) as { code?: number; details?: string } | undefined;
   // gRPC INVALID_ARGUMENT: the server refused the request as malformed.
-  if (e?.code === 3 && e.details) return new InvalidInputError(e.details);
+  if (grpc?.code === 3 && grpc.details) return new InvalidInputError(grpc.details);
+  if (err instanceof ServiceError && grpc?.details) return line(`${err.message}: ${grpc.details}`);
   return err;
 }
 

@@ -5,18 +5,10 @@
  * mistyped command line answer without loading the SDK.
  */
 import { DurableAgentsError } from '../shared/errors';
-import { FailureType } from '../shared/failures';
 import { InvalidInputError } from '../client/ids';
 
 /** A command line the CLI cannot run: an unknown command, a missing or malformed option (malformed input, as the SDK's). */
 export class UsageError extends InvalidInputError {}
-
-/** Temporal or Postgres cannot be reached: the message says where and how to start it. */
-export class UnreachableError extends DurableAgentsError {
-  constructor(message: string) {
-    super(message, { type: FailureType.InfrastructureUnavailable, fault: 'system', retryable: true });
-  }
-}
 
 /** Exit codes: 2 for the user's own mistakes (command line, input, configuration), 1 for everything else. */
 export function describeError(err: unknown): { message: string; exitCode: number } {

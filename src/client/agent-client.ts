@@ -2,14 +2,14 @@
  * Typed client SDK for agent runs: start, watch, approve or reject breakpoints, cancel,
  * and find runs by agent, tenant and status through search attributes.
  */
-import { Client, Connection, WorkflowIdReusePolicy, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowIdReusePolicy, type Client, type WorkflowHandle } from '@temporalio/client';
 import { loadConfig, type Config } from '../infra/config';
-import { temporalConnectionOptions } from '../infra/connection';
 import type { AgentSummary } from '../shared/agent-spec';
 import type { AgentRunInput, AgentRunResult, AgentRunState, RaiseBudgetInput, RunStatus } from '../shared/run-types';
 import { AgentNameKey, AgentStatusKey, CostUsdKey, TenantIdKey } from '../shared/search-attributes';
 import { randomUUID } from 'node:crypto';
 import { AGENT_CATALOG_WORKFLOW, AGENT_RUN_WORKFLOW, approveUpdate, raiseBudgetUpdate, rejectUpdate, stateQuery } from '../workflows/agent/definitions';
+import { connectClient } from './connect';
 import { assertRunId, assertTenantId, InvalidInputError, newRunId } from './ids';
 
 /** temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL and TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW. */
@@ -50,10 +50,9 @@ export class AgentClient {
     readonly taskQueue: string,
   ) {}
 
-  /** Connects with the environment's settings (TEMPORAL_ADDRESS, namespace, TLS, API key). */
+  /** Connects with the environment's settings (TEMPORAL_ADDRESS, namespace, TLS, API key); see {@link connectClient}. */
   static async connect(config: Config = loadConfig()): Promise<AgentClient> {
-    const connection = await Connection.connect({ ...temporalConnectionOptions(config), connectTimeout: '5s' });
-    return new AgentClient(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), config.TASK_QUEUE);
+    return new AgentClient(await connectClient(config), config.TASK_QUEUE);
   }
 
   async close(): Promise<void> {

@@ -5,11 +5,10 @@
  * the worker never opens a file a client names; queries are run by the batch itself.
  */
 import { randomUUID } from 'node:crypto';
-import { Client, Connection, WorkflowIdReusePolicy, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowIdReusePolicy, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
 import { chunksOf, readJsonlFile } from '../batch/inputs';
 import { loadConfig, type Config } from '../infra/config';
-import { temporalConnectionOptions } from '../infra/connection';
 import type { FlowSpec } from '../shared/flow-types';
 import {
   BATCH_DEFAULTS,
@@ -22,6 +21,7 @@ import {
   type BatchTarget,
 } from '../shared/batch-types';
 import { BATCH_RUN_WORKFLOW, progressQuery } from '../workflows/batch/definitions';
+import { connectClient } from './connect';
 import { assertRunId, assertTenantId, InvalidInputError } from './ids';
 
 /** Where a batch's items come from, as a caller gives them. */
@@ -108,8 +108,7 @@ export class BatchClient {
 
   /** Connects with the environment's settings; the store (the caller's to close) is needed for inline items and files. */
   static async connect(config: Config = loadConfig(), inputs?: BatchInputStore): Promise<BatchClient> {
-    const connection = await Connection.connect({ ...temporalConnectionOptions(config), connectTimeout: '5s' });
-    const client = new BatchClient(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), config.TASK_QUEUE, inputs);
+    const client = new BatchClient(await connectClient(config), config.TASK_QUEUE, inputs);
     client.ownsConnection = true;
     return client;
   }

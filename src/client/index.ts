@@ -1,6 +1,7 @@
 /** Public client SDK. */
 export { AgentClient, type StartOptions, type ListFilter, type RunSummary } from './agent-client';
 export { InvalidInputError } from './ids';
+export { CONNECT_TIMEOUT_MS, connectClient, UnreachableError } from './connect';
 export { FlowClient, type StartFlowOptions } from './flow-client';
 export { InvalidFlowError } from '../flows/validate';
 export type * from '../shared/flow-types';

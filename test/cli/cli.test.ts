@@ -4,6 +4,7 @@
  * clear line and a non-zero exit, never a stack trace.
  */
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { exampleAgents } from '../../src/examples';
 import { startHarness, testEnv, type Harness } from '../support/harness';
@@ -83,8 +84,22 @@ describe('bad input', () => {
   test('a run that does not exist', async () => {
     expectOneLineError(await cli(['status', 'run-default-does-not-exist']), 1, /^durable-agents: no run with id "run-default-does-not-exist"/);
   });
-  test('unreachable server', async () => {
-    expectOneLineError(await cli(['list'], { TEMPORAL_ADDRESS: '127.0.0.1:1' }), 1, /^durable-agents: cannot reach Temporal at 127\.0\.0\.1:1 .*durable-agents dev/);
+  test('an unreachable server is named with the variable its address came from, and why', async () => {
+    // Every kind of client command connects the same way.
+    for (const command of [['list'], ['status', 'run-default-x'], ['flow', 'status', 'flow-default-x'], ['batch', 'status', 'batch-default-x'], ['schedule', 'list']]) {
+      expectOneLineError(await cli(command, { TEMPORAL_ADDRESS: '127.0.0.1:1' }), 1, /^durable-agents: cannot reach Temporal at 127\.0\.0\.1:1 \(TEMPORAL_ADDRESS\): connection refused\n$/);
+    }
+    // The embedded default: starting it is the fix.
+    expectOneLineError(await cli(['list'], { TEMPORAL_ADDRESS: '', TEMPORAL_PORT: '1' }), 1, /^durable-agents: cannot reach Temporal at localhost:1 \(TEMPORAL_PORT\): connection refused; start it with "durable-agents dev"\n$/);
+    // Something listens, but it is not Temporal.
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const address = `127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+    try {
+      expectOneLineError(await cli(['list'], { TEMPORAL_ADDRESS: address }), 1, new RegExp(`^durable-agents: cannot reach Temporal at ${address} \\(TEMPORAL_ADDRESS\\): no gRPC answer within 2\\.5s\n$`));
+    } finally {
+      silent.close();
+    }
   });
   test('unknown command and bad options', async () => {
     expectOneLineError(await cli(['launch']), 2, /^durable-agents: unknown command "launch" \(see: durable-agents --help\)\n$/);
