@@ -1,12 +1,15 @@
 /**
- * `durable-agents batch …`: checks everything that needs no server first, then connects.
+ * `durable-agents batch start | status | cancel | list`: checks everything that needs no
+ * server first, then connects.
  * (cli.ts parses the command line with the batch and schedule option table.)
  */
 import type { Config } from '../infra/config';
-import type { BatchTargetInput, StartBatchOptions } from '../client/batch-client';
+import { BatchClient, type BatchTargetInput, type StartBatchOptions } from '../client/batch-client';
 import { batchOptionsFrom, checkAgent, flowSpecFrom, inputsFrom, withBatchClient } from './batch-options';
 import type { Out } from './commands';
+import { withClient } from './connect';
 import { UsageError } from './errors';
+import { BATCH_LISTING, checkListing, listingLines } from './listing';
 import type { BatchOptionValues } from './options';
 import { assertRunId } from '../client/ids';
 import { followBatch, stdoutTerm, summaryLines, type Term } from './progress-bar';
@@ -55,7 +58,17 @@ export async function batchCommand(config: Config, sub: string, args: string[], 
         return 0;
       });
     }
+    case 'list': {
+      if (args.length) throw new UsageError('expected: durable-agents batch list [--agent A] [--status S] [--tenant T] [--limit N]');
+      const query = checkListing(BATCH_LISTING, { agent: o.agent, status: o.status, tenant: o.tenant, limit: o.limit });
+      // Listing needs no input store (and so no Postgres).
+      return withClient(config, async (agents) => {
+        const found = await new BatchClient(agents.client, agents.taskQueue).list({ agent: o.agent, tenantId: o.tenant, ...(query.status ? { status: query.status } : {}), limit: query.limit + 1 });
+        listingLines(BATCH_LISTING, found, query).forEach(out);
+        return 0;
+      });
+    }
     default:
-      throw new UsageError(`unknown batch command "${sub}" (start, status or cancel; see: durable-agents batch --help)`);
+      throw new UsageError(`unknown batch command "${sub}" (start, status, cancel or list; see: durable-agents batch --help)`);
   }
 }

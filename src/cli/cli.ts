@@ -18,7 +18,9 @@ import type * as Schedule from './schedule-commands';
 import type * as ConfigModule from '../infra/config';
 import type { AgentClient } from '../client/agent-client';
 import { debugEnabled } from '../infra/env-switch';
+import { assertRunId } from '../client/ids';
 import { describeError, UsageError } from './errors';
+import { checkListing, RUN_LISTING } from './listing';
 import { BATCH_OPTIONS, need, OPTIONS, parseCommandLine, positiveInt, positiveNumber } from './options';
 import { BATCH_USAGE, SCHEDULE_USAGE, USAGE } from './usage';
 
@@ -97,9 +99,10 @@ export async function main(argv: string[], out: Out = (l) => process.stdout.writ
       return withClient((c, cmd) => cmd.cancelCommand(c, id, out));
     }
     case 'list': {
-      need(args, 0, 'list [--agent A] [--status S] [--tenant T] [--limit N]');
-      const filter = { agent: o.agent, status: o.status, tenant: o.tenant, limit: positiveInt('limit', o.limit) };
-      return withClient((c, cmd) => cmd.listCommand(c, filter, out));
+      need(args, 0, 'list [--agent A] [--status S] [--tenant T] [--batch ID] [--limit N]');
+      const query = checkListing(RUN_LISTING, { agent: o.agent, status: o.status, tenant: o.tenant, batch: o.batch, limit: o.limit });
+      const filter = { agent: o.agent, tenantId: o.tenant, ...(o.batch !== undefined ? { batchId: assertRunId(o.batch) } : {}) };
+      return withClient((c, cmd) => cmd.listCommand(c, filter, query, out));
     }
     case 'raise-budget': {
       const [id] = need(args, 1, 'raise-budget <id> [--run-cap USD] [--by NAME]') as [string];
@@ -110,7 +113,7 @@ export async function main(argv: string[], out: Out = (l) => process.stdout.writ
       need(args, 0, 'agents');
       return withClient((c, cmd) => cmd.agentsCommand(c, out));
     case 'flow':
-      return withClient((c, _cmd, cfg) => load.flow().flowCommand(c, cfg, args, { tenant: o.tenant, id: o.id, detach: o.detach, by: o.by }, out));
+      return load.flow().flowCommand(config(), args, o, out);
     default:
       throw new UsageError(`unknown command "${command}" (see: durable-agents --help)`);
   }

@@ -18,6 +18,8 @@ export const OPTIONS = {
   limit: { type: 'string' },
   'run-cap': { type: 'string' },
   role: { type: 'string' },
+  flow: { type: 'string' },
+  batch: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -33,6 +35,8 @@ export const BATCH_OPTIONS = {
   tenant: { type: 'string' },
   id: { type: 'string' },
   detach: { type: 'boolean' },
+  status: { type: 'string' },
+  limit: { type: 'string' },
   // schedule
   agent: { type: 'string' },
   input: { type: 'string' },

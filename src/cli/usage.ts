@@ -5,7 +5,8 @@
 
 export const FLOW_USAGE = `  flow run <spec.json|name> "<input>"  start a flow and follow its nodes  [--tenant T] [--id ID] [--detach]
   flow status <id>                   show a flow's nodes, escalations and decisions
-  flow answer <id> <nodeId> "<text>" answer a waiting escalation node    [--by NAME]`;
+  flow answer <id> <nodeId> "<text>" answer a waiting escalation node    [--by NAME]
+  flow list                          list flows, most recent first [--flow F] [--status S] [--tenant T] [--batch ID] [--limit N]`;
 
 export const USAGE = `usage: durable-agents <command> [options]
 
@@ -16,11 +17,12 @@ export const USAGE = `usage: durable-agents <command> [options]
   approve <id> <callId>            approve a pending tool call [--by NAME]
   reject <id> <callId>             reject a pending tool call  [--reason TEXT] [--by NAME]
   cancel <id>                      cancel a run (its compensations run first)
-  list                             list runs [--agent A] [--status S] [--tenant T] [--limit N]
+  list                             list runs, most recent first, without batch items [--agent A] [--status S] [--tenant T] [--limit N]
+                                   (the item runs of one batch: --batch ID)
   agents                           list the agents the workers serve
   raise-budget <id> [--run-cap USD]  resume a run paused by its budget policy (optionally with a new cap for the run)
   guard [--agent A] [--tenant T] [--role R]  check JSONL {"id","text","direction"} on stdin with the guardrails
-  batch start|status|cancel        run an agent over many inputs    (durable-agents batch --help)
+  batch start|status|cancel|list   run an agent over many inputs    (durable-agents batch --help)
   schedule create|list|describe|pause|unpause|trigger|backfill|delete   Temporal Schedules for batches, flows, housekeeping
 ${FLOW_USAGE}
 
@@ -33,7 +35,9 @@ export const BATCH_USAGE = `usage: durable-agents batch <command> [options]
       INPUTS: --inputs FILE.jsonl | --query "SELECT …" | --item "text" [--item "text" …]
       [--concurrency N] [--tenant T] [--id ID] [--max-failure-ratio R] [--detach]
   batch status <id>                follow a batch's progress to its summary
-  batch cancel <id>                cancel a batch (runs in flight are cancelled and compensate)`;
+  batch cancel <id>                cancel a batch (runs in flight are cancelled and compensate)
+  batch list                       list batches, most recent first [--agent A] [--status S] [--tenant T] [--limit N]
+                                   (a batch's item runs: durable-agents list --batch <id>)`;
 
 export const SCHEDULE_USAGE = `usage: durable-agents schedule <command> [options]
 

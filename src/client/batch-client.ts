@@ -17,12 +17,15 @@ import {
   type BatchProgress,
   type BatchSource,
   type BatchSpec,
+  type BatchStatus,
   type BatchSummary,
   type BatchTarget,
 } from '../shared/batch-types';
 import { BATCH_RUN_WORKFLOW, progressQuery } from '../workflows/batch/definitions';
+import { AgentNameKey, AgentStatusKey, TenantIdKey } from '../shared/search-attributes';
 import { connectClient } from './connect';
 import { assertRunId, assertTenantId, InvalidInputError } from './ids';
+import { listWorkflows, type WorkflowSummary } from './visibility';
 
 /** Where a batch's items come from, as a caller gives them. */
 export type BatchInputs =
@@ -66,6 +69,19 @@ export interface StartBatchOptions {
   continueAsNewEvery?: number;
   /** Fail the batch when more than this share of items failed (0–1). */
   maxFailureRatio?: number;
+}
+
+export interface BatchRunSummary extends WorkflowSummary {
+  /** The agent its items run (unset for a batch of flows). */
+  agent?: string;
+}
+
+export interface BatchListFilter {
+  agent?: string;
+  tenantId?: string;
+  status?: BatchStatus;
+  /** At most this many (default 20). */
+  limit?: number;
 }
 
 export function newBatchId(tenantId: string): string {
@@ -199,6 +215,16 @@ export class BatchClient {
   /** Waits for the summary, following continue-as-new. */
   result(id: string): Promise<BatchSummary> {
     return this.handle(id).result() as Promise<BatchSummary>;
+  }
+
+  /** Batches by agent, tenant and status (search attributes), most recent first (see {@link listWorkflows}). */
+  async list(filter: BatchListFilter = {}): Promise<BatchRunSummary[]> {
+    const listed = await listWorkflows(this.client, {
+      workflowType: BATCH_RUN_WORKFLOW,
+      equal: { [AgentNameKey.name]: filter.agent, [TenantIdKey.name]: filter.tenantId, [AgentStatusKey.name]: filter.status },
+      limit: filter.limit,
+    });
+    return listed.map(({ summary, attributes }) => ({ ...summary, agent: attributes.get(AgentNameKey) }));
   }
 
   /** Cancels the batch: in-flight items are cancelled (and compensate), unstarted ones stay pending. */
