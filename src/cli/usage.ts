@@ -51,7 +51,7 @@ export const SCHEDULE_USAGE = `usage: durable-agents schedule <command> [options
       POLICIES: [--overlap skip|buffer-one|buffer-all|cancel-other|terminate-other|allow-all] [--catchup-window 10m]
                 [--pause-on-failure] [--paused] [--note TEXT] [--tenant T]
   schedule list
-  schedule describe <id>
+  schedule describe <id>                       policies, recent and next actions (times in the schedule's time zone)
   schedule pause <id> [--note TEXT]
   schedule unpause <id> [--note TEXT]
   schedule trigger <id> [--overlap P]          take an action now

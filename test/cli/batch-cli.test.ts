@@ -117,3 +117,16 @@ test('schedule create, list, pause, trigger, describe, delete', async () => {
   expect((await cli(['schedule', 'delete', id])).stdout).toBe(`deleted ${id}\n`);
   expectOneLineError(await cli(['schedule', 'describe', id]), 1, /no schedule with id/);
 }, 90_000);
+
+test("schedule describe shows the next times on the schedule's own clock, labelled with its zone", async () => {
+  const id = `cli-tz-${Date.now().toString(36)}`;
+  const created = await cli(['schedule', 'create', id, '--housekeeping', '--cron', '30 3 * * *', '--timezone', 'Asia/Tokyo', '--paused']);
+  expect(created.stderr).toBe('');
+  const at = '\\d{4}-\\d\\d-\\d\\d 03:30:00 \\+09:00';
+  expect(created.stdout).toMatch(new RegExp(`^  next \\(Asia/Tokyo\\): ${at}, ${at}, ${at}$`, 'm'));
+  expect((await cli(['schedule', 'describe', id])).stdout).toMatch(new RegExp(`^  next \\(Asia/Tokyo\\): ${at}, `, 'm'));
+  // Without a zone: UTC, named as such.
+  const utc = `${id}-utc`;
+  expect((await cli(['schedule', 'create', utc, '--housekeeping', '--cron', '30 3 * * *', '--paused'])).stdout).toMatch(/^ {2}next \(UTC\): \d{4}-\d\d-\d\d 03:30:00 \+00:00, /m);
+  for (const s of [id, utc]) expect((await cli(['schedule', 'delete', s])).code).toBe(0);
+}, 60_000);
