@@ -2,7 +2,7 @@
  * How every client connects to Temporal: within a few seconds, and when the server cannot
  * be reached, one error naming the address, the variable it came from and why. gRPC alone
  * retries a refused connection until its deadline and then says only that the deadline
- * passed, so a plain TCP connection is tried first: it fails at once, with the reason.
+ * passed, so a plain TCP connection is tried beside it: that fails at once, with the reason.
  */
 import net from 'node:net';
 import { Client, Connection } from '@temporalio/client';
@@ -67,14 +67,20 @@ function grpcReason(err: unknown, ms: number): string {
 export async function connectClient(config: Config): Promise<Client> {
   const options = temporalConnectionOptions(config);
   const where = `Temporal at ${options.address} (${config.TEMPORAL_ADDRESS ? 'TEMPORAL_ADDRESS' : 'TEMPORAL_PORT'})`;
-  const deadline = Date.now() + CONNECT_TIMEOUT_MS;
+  const connection = Connection.lazy({ ...options, connectTimeout: CONNECT_TIMEOUT_MS });
+  // Together: the probe adds no wait when the server is there.
+  const connected = connection.ensureConnected();
+  connected.catch(() => undefined); // reported below, unless the probe has the better reason
+  const failed = async (reason: string, cause?: unknown): Promise<never> => {
+    await connection.close().catch(() => undefined);
+    throw new UnreachableError(`cannot reach ${where}: ${reason}`, cause);
+  };
   const refused = await probe(options.address, CONNECT_TIMEOUT_MS);
-  if (refused) throw new UnreachableError(`cannot reach ${where}: ${refused}`);
-  const left = Math.max(deadline - Date.now(), 500);
+  if (refused) return failed(refused);
   try {
-    const connection = await Connection.connect({ ...options, connectTimeout: left });
-    return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    await connected;
   } catch (err) {
-    throw new UnreachableError(`cannot reach ${where}: ${grpcReason(err, CONNECT_TIMEOUT_MS)}`, err);
+    return failed(grpcReason(err, CONNECT_TIMEOUT_MS), err);
   }
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 }
