@@ -26,6 +26,7 @@ export const USAGE = `usage: durable-agents <command> [options]
   schedule create|list|describe|pause|unpause|trigger|backfill|delete   Temporal Schedules for batches, flows, housekeeping
 ${FLOW_USAGE}
 
+Exit codes: 0 done; 1 failed (a server out of reach, a directory or port in use, a run that failed or does not exist); 2 a mistake in the command line, input or configuration.
 Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TASK_QUEUE, DATABASE_URL, POLICY_CONFIG, OPENAI_API_KEY, ANTHROPIC_API_KEY (see README).`;
 
 export const BATCH_USAGE = `usage: durable-agents batch <command> [options]
