@@ -12,7 +12,7 @@ import { DurableAgentsError } from '../shared/errors';
 import { FailureType } from '../shared/failures';
 
 /** How long connecting may take in all before it counts as unreachable. */
-export const CONNECT_TIMEOUT_MS = 2500;
+export const CONNECT_TIMEOUT_MS = 2000;
 
 /** A service (Temporal, Postgres, a worker) cannot be reached: the message says which, where, and why. */
 export class UnreachableError extends DurableAgentsError {
