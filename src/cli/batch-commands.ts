@@ -1,28 +1,20 @@
 /**
- * `durable-agents batch …` and `durable-agents schedule …`. They parse their own options
- * (cli.ts hands them the whole command line), check everything that needs no server
- * first, then connect.
+ * `durable-agents batch start | status | cancel | list`: checks everything that needs no
+ * server first, then connects.
+ * (cli.ts parses the command line with the batch and schedule option table.)
  */
-import { parseArgs } from 'node:util';
-import { loadConfig, type Config } from '../infra/config';
-import type { BatchTargetInput, StartBatchOptions } from '../client/batch-client';
-import { BATCH_OPTIONS, batchOptionsFrom, checkAgent, flowSpecFrom, inputsFrom, withBatchClient, type BatchOptionValues } from './batch-options';
+import type { Config } from '../infra/config';
+import { BatchClient, type BatchTargetInput, type StartBatchOptions } from '../client/batch-client';
+import { batchOptionsFrom, checkAgent, flowSpecFrom, inputsFrom, withBatchClient } from './batch-options';
 import type { Out } from './commands';
+import { withClient } from './connect';
 import { UsageError } from './errors';
+import { BATCH_LISTING, checkListing, listingLines } from './listing';
+import type { BatchOptionValues } from './options';
 import { assertRunId } from '../client/ids';
 import { followBatch, stdoutTerm, summaryLines, type Term } from './progress-bar';
-import { SCHEDULE_USAGE, scheduleCommand } from './schedule-commands';
 import { expectWorkflow } from './workflow-kind';
 import { BATCH_RUN_WORKFLOW } from '../workflows/batch/definitions';
-
-export const BATCH_USAGE = `usage: durable-agents batch <command> [options]
-
-  batch start <agent> INPUTS       run an agent over many inputs and follow the progress
-  batch start --flow F INPUTS      the same with a flow (spec.json or example name)
-      INPUTS: --inputs FILE.jsonl | --query "SELECT …" | --item "text" [--item "text" …]
-      [--concurrency N] [--tenant T] [--id ID] [--max-failure-ratio R] [--detach]
-  batch status <id>                follow a batch's progress to its summary
-  batch cancel <id>                cancel a batch (runs in flight are cancelled and compensate)`;
 
 async function batchStart(config: Config, args: string[], o: BatchOptionValues, out: Out, term: Term): Promise<number> {
   if (o.flow !== undefined ? args.length !== 0 : args.length !== 1) throw new UsageError('expected: durable-agents batch start <agent> INPUTS  (or: batch start --flow F INPUTS)');
@@ -42,25 +34,8 @@ async function batchStart(config: Config, args: string[], o: BatchOptionValues, 
   });
 }
 
-/** Entry point for `batch …` and `schedule …`; `argv` starts with the group name. */
-export async function batchMain(argv: string[], out: Out, term: Term = stdoutTerm()): Promise<number> {
-  const [group] = argv;
-  const usage = group === 'schedule' ? SCHEDULE_USAGE : BATCH_USAGE;
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv.slice(1), options: BATCH_OPTIONS, allowPositionals: true, strict: true });
-  } catch (err) {
-    // One line: the first sentence of node's message ("Unknown option '--x'") and where help is.
-    throw new UsageError(`${(err as Error).message.split('. ')[0]} (see: durable-agents ${group} --help)`);
-  }
-  const { values: o, positionals } = parsed;
-  const [sub, ...args] = positionals;
-  if (o.help || !sub || sub === 'help') {
-    out(usage);
-    return o.help || sub ? 0 : 2;
-  }
-  const config = loadConfig();
-  if (group === 'schedule') return scheduleCommand(config, sub, args, o, out);
+/** Runs `batch <sub> …`. */
+export async function batchCommand(config: Config, sub: string, args: string[], o: BatchOptionValues, out: Out, term: Term = stdoutTerm()): Promise<number> {
   switch (sub) {
     case 'start':
       return batchStart(config, args, o, out, term);
@@ -83,7 +58,17 @@ export async function batchMain(argv: string[], out: Out, term: Term = stdoutTer
         return 0;
       });
     }
+    case 'list': {
+      if (args.length) throw new UsageError('expected: durable-agents batch list [--agent A] [--status S] [--tenant T] [--limit N]');
+      const query = checkListing(BATCH_LISTING, { agent: o.agent, status: o.status, tenant: o.tenant, limit: o.limit });
+      // Listing needs no input store (and so no Postgres).
+      return withClient(config, async (agents) => {
+        const found = await new BatchClient(agents.client, agents.taskQueue).list({ agent: o.agent, tenantId: o.tenant, ...(query.status ? { status: query.status } : {}), limit: query.limit + 1 });
+        listingLines(BATCH_LISTING, found, query).forEach(out);
+        return 0;
+      });
+    }
     default:
-      throw new UsageError(`unknown batch command "${sub}" (start, status or cancel; see: durable-agents batch --help)`);
+      throw new UsageError(`unknown batch command "${sub}" (start, status, cancel or list; see: durable-agents batch --help)`);
   }
 }

@@ -1,10 +1,8 @@
 /**
- * Options and helpers shared by `batch …` and `schedule …`: one option table (they parse
- * the same command line), input-source checks that need no server, and a connection
- * that turns database trouble into one line.
+ * Helpers shared by `batch …` and `schedule …`: input-source checks that need no server,
+ * and a connection that turns database trouble into one line.
  */
 import fs from 'node:fs';
-import type { parseArgs } from 'node:util';
 import { BatchInputError } from '../batch/inputs';
 import { FlowNotFoundError, InvalidFlowError, loadFlowSpec } from '../flows';
 import type { FlowSpec } from '../shared/flow-types';
@@ -12,40 +10,11 @@ import type { Config } from '../infra/config';
 import type { AgentClient } from '../client/agent-client';
 import { PostgresInputStore } from '../batch/input-store';
 import { BatchClient, type BatchInputs, type StartBatchOptions } from '../client/batch-client';
-import { connect } from './commands';
-import { UnreachableError, UsageError } from './errors';
+import { withClient } from './connect';
+import { UnreachableError } from '../client/connect';
+import { UsageError } from './errors';
+import type { BatchOptionValues } from './options';
 import { InvalidInputError } from '../client/ids';
-
-export const BATCH_OPTIONS = {
-  // batch
-  inputs: { type: 'string' },
-  query: { type: 'string' },
-  item: { type: 'string', multiple: true },
-  flow: { type: 'string' },
-  concurrency: { type: 'string' },
-  'max-failure-ratio': { type: 'string' },
-  tenant: { type: 'string' },
-  id: { type: 'string' },
-  detach: { type: 'boolean' },
-  // schedule
-  agent: { type: 'string' },
-  input: { type: 'string' },
-  housekeeping: { type: 'boolean' },
-  cron: { type: 'string', multiple: true },
-  every: { type: 'string' },
-  offset: { type: 'string' },
-  timezone: { type: 'string' },
-  overlap: { type: 'string' },
-  'catchup-window': { type: 'string' },
-  'pause-on-failure': { type: 'boolean' },
-  paused: { type: 'boolean' },
-  note: { type: 'string' },
-  start: { type: 'string' },
-  end: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-export type BatchOptionValues = ReturnType<typeof parseArgs<{ options: typeof BATCH_OPTIONS; allowPositionals: true; strict: true }>>['values'];
 
 function positiveInt(name: string, v: string | undefined, max: number): number | undefined {
   if (v === undefined) return undefined;
@@ -113,16 +82,16 @@ export async function clientErrors<T>(config: Config, fn: () => Promise<T>): Pro
 }
 
 /** Connects, runs `fn` with an agent client and a batch client, and closes both. */
-export async function withBatchClient(config: Config, fn: (agents: AgentClient, batches: BatchClient) => Promise<number>): Promise<number> {
-  const agents = await connect(config);
-  const inputs = PostgresInputStore.fromConfig(config);
-  const batches = new BatchClient(agents.client, agents.taskQueue, inputs);
-  try {
-    return await clientErrors(config, () => fn(agents, batches));
-  } finally {
-    await inputs.close().catch(() => undefined);
-    await agents.close();
-  }
+export function withBatchClient(config: Config, fn: (agents: AgentClient, batches: BatchClient) => Promise<number>): Promise<number> {
+  return withClient(config, async (agents) => {
+    const inputs = PostgresInputStore.fromConfig(config);
+    const batches = new BatchClient(agents.client, agents.taskQueue, inputs);
+    try {
+      return await clientErrors(config, () => fn(agents, batches));
+    } finally {
+      await inputs.close().catch(() => undefined);
+    }
+  });
 }
 
 /**

@@ -1,26 +1,16 @@
 /** CLI commands that talk to a running service through the client SDK. */
-import { loadConfig, type Config } from '../infra/config';
+import type { Config } from '../infra/config';
 import type { AgentRunState, RunStatus } from '../shared/run-types';
 import { AGENT_RUN_WORKFLOW } from '../workflows/agent/definitions';
-import { AgentClient } from '../client/agent-client';
-import { UnreachableError, UsageError } from './errors';
+import type { AgentClient, ListFilter } from '../client/agent-client';
+import { UnreachableError } from '../client/connect';
 import { InvalidInputError } from '../client/ids';
+import { listingLines, RUN_LISTING, type ListingQuery } from './listing';
 import { modelLabel, resultText, stateText, webUiLink } from './render';
 import { watchRun } from './watch';
 import { expectWorkflow } from './workflow-kind';
 
 export type Out = (line: string) => void;
-
-const STATUSES: RunStatus[] = ['running', 'waiting_approval', 'waiting_budget', 'compensating', 'completed', 'max_steps', 'budget_exceeded', 'failed', 'cancelled'];
-
-export async function connect(config: Config = loadConfig()): Promise<AgentClient> {
-  const address = config.TEMPORAL_ADDRESS ?? `localhost:${config.TEMPORAL_PORT}`;
-  try {
-    return await AgentClient.connect(config);
-  } catch (err) {
-    throw new UnreachableError(`cannot reach Temporal at ${address} (${(err as Error).message.split('\n')[0]}); start it with "durable-agents dev" or set TEMPORAL_ADDRESS`);
-  }
-}
 
 /** The Web UI base URL: TEMPORAL_UI_URL, else the embedded dev server's. */
 export function uiUrl(config: Config): string | undefined {
@@ -115,18 +105,10 @@ export async function cancelCommand(client: AgentClient, id: string, out: Out): 
   return 0;
 }
 
-export async function listCommand(client: AgentClient, filter: { agent?: string; status?: string; tenant?: string; limit?: number }, out: Out): Promise<number> {
-  if (filter.status && !STATUSES.includes(filter.status as RunStatus)) {
-    throw new UsageError(`unknown status "${filter.status}" (one of: ${STATUSES.join(', ')})`);
-  }
-  const runs = await client.list({ agent: filter.agent, tenantId: filter.tenant, status: filter.status as RunStatus | undefined, limit: filter.limit });
-  if (!runs.length) {
-    out('no runs found');
-    return 0;
-  }
-  for (const r of runs) {
-    out(`${r.id}  ${r.agent ?? '-'}  ${r.tenantId ?? '-'}  ${r.status ?? '-'}  ${r.workflowStatus}  ${r.startTime.toISOString()}${r.costUsd !== undefined ? `  $${r.costUsd.toFixed(6)}` : ''}`);
-  }
+/** `list`: agent runs, without batch items unless `filter.batchId` names a batch. */
+export async function listCommand(client: AgentClient, filter: Pick<ListFilter, 'agent' | 'tenantId' | 'batchId'>, query: ListingQuery<RunStatus>, out: Out): Promise<number> {
+  const found = await client.list({ ...filter, ...(query.status ? { status: query.status } : {}), limit: query.limit + 1 });
+  listingLines(RUN_LISTING, found, query).forEach(out);
   return 0;
 }
 

@@ -9,6 +9,7 @@ import { watchRun } from './watch';
 import type { Config } from '../infra/config';
 import { temporalConnectionOptions } from '../infra/connection';
 import { createLogger } from '../infra/logger';
+import { temporalErrors } from './connect';
 import { loadAgents } from '../workers/load-agents';
 import { startStack, type Stack } from '../workers/stack';
 
@@ -66,14 +67,14 @@ export async function demoCommand(config: Config, out: Out): Promise<number> {
     out(`task: ${DEMO_TASK}`);
     const { id } = await client.start('support', DEMO_TASK, { tenantId: 'acme' });
     out(`▶ ${id}   agent support   model ${modelLabel(agent.model)}`);
-    const result = await watchRun(client, id, out, {
+    const result = await temporalErrors(() => watchRun(client, id, out, {
       onApproval: async (s) => {
         for (const p of s.pendingApprovals) {
           out(`  → demo operator approves ${p.tool} [${p.callId}] (in production a person runs: durable-agents approve ${id} ${p.callId})`);
           await client.approve(id, p.callId, p.argsHash, 'demo-operator');
         }
       },
-    });
+    }));
     out(resultText(result));
     const ui = config.TEMPORAL_UI_URL ?? stack.uiUrl;
     if (ui) out(`Web UI: ${webUiLink(ui, stack.namespace, id)}`);

@@ -1,7 +1,7 @@
 /**
- * `durable-agents flow run | status | answer`: start a flow from a spec file or example
- * name and follow it node by node, show a flow's state, answer an escalation. A bad spec
- * is one line naming the node, exit code 2, and nothing starts.
+ * `durable-agents flow run | status | answer | list`: start a flow from a spec file or
+ * example name and follow it node by node, show a flow's state, answer an escalation,
+ * list flows. A bad spec is one line naming the node, exit code 2, and nothing starts.
  */
 import type { Config } from '../infra/config';
 import { FlowNotFoundError, readFlowSpec } from '../flows/load';
@@ -9,24 +9,17 @@ import { InvalidFlowError, validateFlowSpec } from '../flows/validate';
 import type { FlowRunResult, FlowSpec } from '../shared/flow-types';
 import type { AgentClient } from '../client/agent-client';
 import { uiUrl, type Out } from './commands';
-import { UnreachableError, UsageError } from './errors';
+import { UnreachableError } from '../client/connect';
+import { withClient } from './connect';
+import { UsageError } from './errors';
+import { checkListing, FLOW_LISTING, listingLines } from './listing';
+import type { OptionValues } from './options';
 import { FlowClient } from '../client/flow-client';
 import { escalationLines, flowResultText, flowStateText, trailLine } from './flow-render';
-import { InvalidInputError } from '../client/ids';
+import { assertRunId, InvalidInputError } from '../client/ids';
 import { approvalLines, webUiLink } from './render';
 import { expectWorkflow } from './workflow-kind';
 import { FLOW_RUN_WORKFLOW } from '../workflows/flow/definitions';
-
-export const FLOW_USAGE = `  flow run <spec.json|name> "<input>"  start a flow and follow its nodes  [--tenant T] [--id ID] [--detach]
-  flow status <id>                   show a flow's nodes, escalations and decisions
-  flow answer <id> <nodeId> "<text>" answer a waiting escalation node    [--by NAME]`;
-
-export interface FlowCommandOptions {
-  tenant?: string;
-  id?: string;
-  detach?: boolean;
-  by?: string;
-}
 
 function expect(args: string[], count: number, shape: string): string[] {
   if (args.length !== count) throw new UsageError(`expected: durable-agents flow ${shape}`);
@@ -43,27 +36,39 @@ function specErrorsAsInput<T>(fn: () => T): T {
   }
 }
 
-/** Dispatches `flow <sub> …`; `agents` gives the connection and is used to look into child runs. */
-export async function flowCommand(agents: AgentClient, config: Config, args: string[], opts: FlowCommandOptions, out: Out): Promise<number> {
+/** Dispatches `flow <sub> …`: checks the command line, then connects. */
+export async function flowCommand(config: Config, args: string[], o: OptionValues, out: Out): Promise<number> {
   const [sub, ...rest] = args;
-  const flows = new FlowClient(agents.client, agents.taskQueue);
+  const withFlows = (fn: (flows: FlowClient, agents: AgentClient) => Promise<number>) => withClient(config, (agents) => fn(new FlowClient(agents.client, agents.taskQueue), agents));
   switch (sub) {
     case 'run': {
       const [ref, input] = expect(rest, 2, 'run <spec.json|name> "<input>"') as [string, string];
-      return flowRunCommand(flows, agents, config, ref, input, opts, out);
+      return withFlows((flows, agents) => flowRunCommand(flows, agents, config, ref, input, o, out));
     }
-    case 'status':
-      return flowStatusCommand(flows, expect(rest, 1, 'status <id>')[0]!, out);
+    case 'status': {
+      const [id] = expect(rest, 1, 'status <id>') as [string];
+      return withFlows((flows) => flowStatusCommand(flows, id, out));
+    }
     case 'answer': {
       const [id, nodeId, answer] = expect(rest, 3, 'answer <id> <nodeId> "<answer>"') as [string, string, string];
-      return flowAnswerCommand(flows, id, nodeId, answer, opts.by, out);
+      return withFlows((flows) => flowAnswerCommand(flows, id, nodeId, answer, o.by, out));
+    }
+    case 'list': {
+      expect(rest, 0, 'list [--flow F] [--status S] [--tenant T] [--batch ID] [--limit N]');
+      const query = checkListing(FLOW_LISTING, { flow: o.flow, status: o.status, tenant: o.tenant, batch: o.batch, limit: o.limit });
+      const filter = { flow: o.flow, tenantId: o.tenant, ...(o.batch !== undefined ? { batchId: assertRunId(o.batch) } : {}) };
+      return withFlows(async (flows) => {
+        const found = await flows.list({ ...filter, ...(query.status ? { status: query.status } : {}), limit: query.limit + 1 });
+        listingLines(FLOW_LISTING, found, query).forEach(out);
+        return 0;
+      });
     }
     default:
-      throw new UsageError('expected: durable-agents flow run|status|answer … (see: durable-agents --help)');
+      throw new UsageError('expected: durable-agents flow run|status|answer|list … (see: durable-agents --help)');
   }
 }
 
-export async function flowRunCommand(flows: FlowClient, agents: AgentClient, config: Config, ref: string, input: string, opts: FlowCommandOptions, out: Out): Promise<number> {
+export async function flowRunCommand(flows: FlowClient, agents: AgentClient, config: Config, ref: string, input: string, opts: Pick<OptionValues, 'tenant' | 'id' | 'detach'>, out: Out): Promise<number> {
   if (!input.trim()) throw new InvalidInputError('input is empty: give the flow a task, e.g. durable-agents flow run triage "How long does shipping take?"');
   // The spec's own problems first, so they show even without a worker.
   const spec: FlowSpec = specErrorsAsInput(() => validateFlowSpec(readFlowSpec(ref)));

@@ -2,31 +2,13 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError } from '@temporalio/client';
 import type { Config } from '../infra/config';
 import type { BatchTargetInput } from '../client/batch-client';
-import { batchOptionsFrom, checkAgent, flowSpecFrom, inputsFrom, withBatchClient, type BatchOptionValues } from './batch-options';
+import { batchOptionsFrom, checkAgent, flowSpecFrom, inputsFrom, withBatchClient } from './batch-options';
 import type { Out } from './commands';
 import { UsageError } from './errors';
+import type { BatchOptionValues } from './options';
 import { DURATION_HINT, isDuration } from '../shared/duration';
 import { InvalidInputError } from '../client/ids';
 import { assertScheduleId, OVERLAP_POLICIES, ScheduleClient, type OverlapName, type ScheduledJob, type ScheduleInfo } from '../client/schedules';
-
-export const SCHEDULE_USAGE = `usage: durable-agents schedule <command> [options]
-
-  schedule create <id> WHAT WHEN [POLICIES]
-      WHAT:  --agent A INPUTS [--concurrency N] [--max-failure-ratio R]   a batch (INPUTS as for batch start;
-                                                                           --inputs and --item are stored now)
-             --flow F --input "text"                                       one flow run
-             --flow F INPUTS                                               a batch of flow runs
-             --housekeeping                                                prune expired cache rows and old ledger rows
-      WHEN:  --cron "0 3 * * *" (repeatable) [--timezone Europe/Paris] | --every 1h [--offset 15m]
-      POLICIES: [--overlap skip|buffer-one|buffer-all|cancel-other|terminate-other|allow-all] [--catchup-window 10m]
-                [--pause-on-failure] [--paused] [--note TEXT] [--tenant T]
-  schedule list
-  schedule describe <id>
-  schedule pause <id> [--note TEXT]
-  schedule unpause <id> [--note TEXT]
-  schedule trigger <id> [--overlap P]          take an action now
-  schedule backfill <id> --start ISO --end ISO [--overlap P]   take the actions due in that range
-  schedule delete <id>`;
 
 function overlap(v: string | undefined): OverlapName | undefined {
   if (v === undefined) return undefined;
@@ -73,13 +55,31 @@ function spanOf(ms: number): string {
   return parts.join('') || '0s';
 }
 
+/**
+ * A time as the schedule's own clock shows it, with the offset (`2025-01-02 03:00:00 +09:00`):
+ * cron expressions are read in that zone, so its times are what a person checks them against.
+ */
+export function zonedTime(d: Date, timeZone: string): string {
+  let parts: Intl.DateTimeFormatPart[];
+  try {
+    const format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'longOffset' });
+    parts = format.formatToParts(d);
+  } catch {
+    return d.toISOString(); // a zone the server knows and this Node does not
+  }
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  const offset = part('timeZoneName').replace('GMT', '') || '+00:00';
+  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}:${part('second')} ${offset}`;
+}
+
 function describeLines(s: ScheduleInfo): string[] {
+  const at = (d: Date) => zonedTime(d, s.timezone);
   const lines = [
     `${s.id}  ${s.kind}${s.workflowType ? ` (${s.workflowType})` : ''}  ${s.timing}  ${s.paused ? 'PAUSED' : 'active'}${s.note ? `  — ${s.note}` : ''}`,
   ];
   if (s.overlap !== undefined) lines.push(`  overlap ${s.overlap}   catch-up window ${spanOf(s.catchupWindowMs ?? 0)}   pause on failure ${s.pauseOnFailure ? 'yes' : 'no'}   actions taken ${s.actionsTaken ?? 0}`);
-  for (const a of s.recentActions) lines.push(`  ran ${a.workflowId}  (scheduled ${a.scheduledAt.toISOString()})`);
-  if (s.nextActionTimes.length) lines.push(`  next: ${s.nextActionTimes.slice(0, 3).map((d) => d.toISOString()).join(', ')}`);
+  for (const a of s.recentActions) lines.push(`  ran ${a.workflowId}  (scheduled ${at(a.scheduledAt)})`);
+  if (s.nextActionTimes.length) lines.push(`  next (${s.timezone}): ${s.nextActionTimes.slice(0, 3).map(at).join(', ')}`);
   return lines;
 }
 

@@ -2,16 +2,17 @@
  * Typed client SDK for agent runs: start, watch, approve or reject breakpoints, cancel,
  * and find runs by agent, tenant and status through search attributes.
  */
-import { Client, Connection, WorkflowIdReusePolicy, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowIdReusePolicy, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { loadConfig, type Config } from '../infra/config';
-import { temporalConnectionOptions } from '../infra/connection';
 import type { AgentSummary } from '../shared/agent-spec';
 import { DurableAgentsError } from '../shared/errors';
 import { FailureType } from '../shared/failures';
 import type { AgentRunInput, AgentRunResult, AgentRunState, RaiseBudgetInput, RunStatus } from '../shared/run-types';
-import { AgentNameKey, AgentStatusKey, CostUsdKey, TenantIdKey } from '../shared/search-attributes';
+import { AgentNameKey, AgentStatusKey, TenantIdKey } from '../shared/search-attributes';
 import { agentCatalogId, AGENT_RUN_WORKFLOW, catalogQuery, approveUpdate, raiseBudgetUpdate, rejectUpdate, stateQuery } from '../workflows/agent/definitions';
+import { connectClient } from './connect';
 import { assertRunId, assertTenantId, InvalidInputError, newRunId } from './ids';
+import { listWorkflows, type WorkflowSummary } from './visibility';
 
 /** temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL and TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW. */
 const TASK_QUEUE_KIND_NORMAL = 1;
@@ -37,22 +38,17 @@ export interface StartOptions {
   metadata?: Record<string, string>;
 }
 
-export interface RunSummary {
-  id: string;
-  runId: string;
+export interface RunSummary extends WorkflowSummary {
   agent?: string;
-  tenantId?: string;
-  status?: string;
-  workflowStatus: string;
-  startTime: Date;
-  closeTime?: Date;
-  costUsd?: number;
 }
 
 export interface ListFilter {
   agent?: string;
   tenantId?: string;
   status?: RunStatus;
+  /** Only the item runs of this batch. Without it, batch item runs are left out: a batch of thousands would bury every other run. */
+  batchId?: string;
+  /** At most this many runs (default 20). */
   limit?: number;
 }
 
@@ -62,10 +58,9 @@ export class AgentClient {
     readonly taskQueue: string,
   ) {}
 
-  /** Connects with the environment's settings (TEMPORAL_ADDRESS, namespace, TLS, API key). */
+  /** Connects with the environment's settings (TEMPORAL_ADDRESS, namespace, TLS, API key); see {@link connectClient}. */
   static async connect(config: Config = loadConfig()): Promise<AgentClient> {
-    const connection = await Connection.connect({ ...temporalConnectionOptions(config), connectTimeout: '5s' });
-    return new AgentClient(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), config.TASK_QUEUE);
+    return new AgentClient(await connectClient(config), config.TASK_QUEUE);
   }
 
   async close(): Promise<void> {
@@ -146,28 +141,14 @@ export class AgentClient {
     return published.agents;
   }
 
+  /** Agent runs by agent, tenant and status (search attributes), most recent first (see {@link listWorkflows}). */
   async list(filter: ListFilter = {}): Promise<RunSummary[]> {
-    const clauses = [`WorkflowType = '${AGENT_RUN_WORKFLOW}'`];
-    const quote = (v: string) => `'${v.replace(/'/g, "\\'")}'`;
-    if (filter.agent) clauses.push(`AgentName = ${quote(filter.agent)}`);
-    if (filter.tenantId) clauses.push(`TenantId = ${quote(filter.tenantId)}`);
-    if (filter.status) clauses.push(`AgentStatus = ${quote(filter.status)}`);
-    const out: RunSummary[] = [];
-    for await (const wf of this.client.workflow.list({ query: clauses.join(' AND '), pageSize: filter.limit ?? 20 })) {
-      const sa = wf.typedSearchAttributes;
-      out.push({
-        id: wf.workflowId,
-        runId: wf.runId,
-        agent: sa.get(AgentNameKey),
-        tenantId: sa.get(TenantIdKey),
-        status: sa.get(AgentStatusKey),
-        costUsd: sa.get(CostUsdKey),
-        workflowStatus: wf.status.name,
-        startTime: wf.startTime,
-        ...(wf.closeTime ? { closeTime: wf.closeTime } : {}),
-      });
-      if (out.length >= (filter.limit ?? 20)) break;
-    }
-    return out;
+    const listed = await listWorkflows(this.client, {
+      workflowType: AGENT_RUN_WORKFLOW,
+      equal: { [AgentNameKey.name]: filter.agent, [TenantIdKey.name]: filter.tenantId, [AgentStatusKey.name]: filter.status },
+      batchId: filter.batchId,
+      limit: filter.limit,
+    });
+    return listed.map(({ summary, attributes }) => ({ ...summary, agent: attributes.get(AgentNameKey) }));
   }
 }

@@ -5,11 +5,10 @@
  * the worker never opens a file a client names; queries are run by the batch itself.
  */
 import { randomUUID } from 'node:crypto';
-import { CancelledFailure, Client, Connection, WorkflowFailedError, WorkflowIdReusePolicy, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { CancelledFailure, WorkflowFailedError, WorkflowIdReusePolicy, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
 import { chunksOf, readJsonlFile } from '../batch/inputs';
 import { loadConfig, type Config } from '../infra/config';
-import { temporalConnectionOptions } from '../infra/connection';
 import type { FlowSpec } from '../shared/flow-types';
 import {
   BATCH_DEFAULTS,
@@ -18,11 +17,15 @@ import {
   type BatchProgress,
   type BatchSource,
   type BatchSpec,
+  type BatchStatus,
   type BatchSummary,
   type BatchTarget,
 } from '../shared/batch-types';
 import { BATCH_RUN_WORKFLOW, progressQuery, summaryQuery } from '../workflows/batch/definitions';
+import { AgentNameKey, AgentStatusKey, TenantIdKey } from '../shared/search-attributes';
+import { connectClient } from './connect';
 import { assertRunId, assertTenantId, InvalidInputError } from './ids';
+import { listWorkflows, type WorkflowSummary } from './visibility';
 
 /** Where a batch's items come from, as a caller gives them. */
 export type BatchInputs =
@@ -68,6 +71,19 @@ export interface StartBatchOptions {
   maxFailureRatio?: number;
 }
 
+export interface BatchRunSummary extends WorkflowSummary {
+  /** The agent its items run (unset for a batch of flows). */
+  agent?: string;
+}
+
+export interface BatchListFilter {
+  agent?: string;
+  tenantId?: string;
+  status?: BatchStatus;
+  /** At most this many (default 20). */
+  limit?: number;
+}
+
 export function newBatchId(tenantId: string): string {
   return `batch-${tenantId}-${randomUUID()}`;
 }
@@ -108,8 +124,7 @@ export class BatchClient {
 
   /** Connects with the environment's settings; the store (the caller's to close) is needed for inline items and files. */
   static async connect(config: Config = loadConfig(), inputs?: BatchInputStore): Promise<BatchClient> {
-    const connection = await Connection.connect({ ...temporalConnectionOptions(config), connectTimeout: '5s' });
-    const client = new BatchClient(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), config.TASK_QUEUE, inputs);
+    const client = new BatchClient(await connectClient(config), config.TASK_QUEUE, inputs);
     client.ownsConnection = true;
     return client;
   }
@@ -212,6 +227,16 @@ export class BatchClient {
       if (!summary) throw err;
       return summary;
     }
+  }
+
+  /** Batches by agent, tenant and status (search attributes), most recent first (see {@link listWorkflows}). */
+  async list(filter: BatchListFilter = {}): Promise<BatchRunSummary[]> {
+    const listed = await listWorkflows(this.client, {
+      workflowType: BATCH_RUN_WORKFLOW,
+      equal: { [AgentNameKey.name]: filter.agent, [TenantIdKey.name]: filter.tenantId, [AgentStatusKey.name]: filter.status },
+      limit: filter.limit,
+    });
+    return listed.map(({ summary, attributes }) => ({ ...summary, agent: attributes.get(AgentNameKey) }));
   }
 
   /** Cancels the batch: in-flight items are cancelled (and compensate), unstarted ones stay pending. */

@@ -7,10 +7,12 @@ import { type Client, WorkflowIdReusePolicy, type WorkflowHandle } from '@tempor
 import { readFlowSpec } from '../flows/load';
 import { validateFlowSpec } from '../flows/validate';
 import { loadConfig, type Config } from '../infra/config';
-import type { EscalationAnswer, FlowRunInput, FlowRunResult, FlowSpec, FlowState } from '../shared/flow-types';
+import type { EscalationAnswer, FlowRunInput, FlowRunResult, FlowSpec, FlowState, FlowStatus } from '../shared/flow-types';
+import { AgentStatusKey, FlowNameKey, TenantIdKey } from '../shared/search-attributes';
 import { answerEscalationUpdate, FLOW_RUN_WORKFLOW, flowStateQuery } from '../workflows/flow/definitions';
 import { AgentClient } from './agent-client';
 import { assertRunId, assertTenantId, InvalidInputError } from './ids';
+import { listWorkflows, type WorkflowSummary } from './visibility';
 
 export interface StartFlowOptions {
   tenantId?: string;
@@ -19,6 +21,21 @@ export interface StartFlowOptions {
   metadata?: Record<string, string>;
   /** Agents that exist; when given, a node naming another agent is refused before anything starts. */
   agents?: string[];
+}
+
+export interface FlowRunSummary extends WorkflowSummary {
+  flow?: string;
+}
+
+export interface FlowListFilter {
+  /** The flow's name (its spec's `name`). */
+  flow?: string;
+  tenantId?: string;
+  status?: FlowStatus;
+  /** Only the item runs of this batch (of flows). Without it, batch item runs are left out. */
+  batchId?: string;
+  /** At most this many (default 20). */
+  limit?: number;
 }
 
 export class FlowClient {
@@ -75,6 +92,17 @@ export class FlowClient {
 
   result(id: string): Promise<FlowRunResult> {
     return this.handle(id).result() as Promise<FlowRunResult>;
+  }
+
+  /** Flow runs by flow name, tenant and status (search attributes), most recent first (see {@link listWorkflows}). */
+  async list(filter: FlowListFilter = {}): Promise<FlowRunSummary[]> {
+    const listed = await listWorkflows(this.client, {
+      workflowType: FLOW_RUN_WORKFLOW,
+      equal: { [FlowNameKey.name]: filter.flow, [TenantIdKey.name]: filter.tenantId, [AgentStatusKey.name]: filter.status },
+      batchId: filter.batchId,
+      limit: filter.limit,
+    });
+    return listed.map(({ summary, attributes }) => ({ ...summary, flow: attributes.get(FlowNameKey) }));
   }
 
   /** Cancels the flow; running agent runs are cancelled and compensate. */

@@ -73,6 +73,8 @@ export interface ScheduleInfo {
   kind: string;
   /** The timing as it was given, e.g. `every 1h`, `cron 0 3 * * *`. */
   timing: string;
+  /** The IANA time zone its cron expressions are read in (`UTC` unless one was given). */
+  timezone: string;
   workflowType?: string;
   paused: boolean;
   note?: string;
@@ -220,6 +222,7 @@ export class ScheduleClient {
         id: s.scheduleId,
         kind: memo.kind ?? '-',
         timing: memo.timing ?? '-',
+        timezone: s.spec?.timezone || 'UTC',
         ...(s.action?.workflowType ? { workflowType: s.action.workflowType } : {}),
         paused: s.state.paused,
         ...(s.state.note ? { note: s.state.note } : {}),
@@ -237,6 +240,7 @@ export class ScheduleClient {
       id: d.scheduleId,
       kind: memo.kind ?? '-',
       timing: memo.timing ?? '-',
+      timezone: d.spec.timezone || 'UTC',
       workflowType: d.action.workflowType,
       paused: d.state.paused,
       ...(d.state.note ? { note: d.state.note } : {}),

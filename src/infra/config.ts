@@ -9,14 +9,12 @@ import { DURATION, DURATION_HINT } from '../shared/duration';
 import { DurableAgentsError } from '../shared/errors';
 import { FailureType } from '../shared/failures';
 import { formatIssues } from '../shared/issues';
+import { switchOn } from './env-switch';
 import { PROJECT_ROOT } from './paths';
 
 const intFromEnv = (def: number) => z.coerce.number().int().positive().default(def);
 /** A switch: set (to anything but 0 or false) means on. */
-const flag = z
-  .string()
-  .optional()
-  .transform((v) => v !== undefined && !/^(0|false|no|off)$/i.test(v.trim()));
+const flag = z.string().optional().transform(switchOn);
 
 export const ConfigSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
@@ -76,11 +74,6 @@ export const ConfigSchema = z.object({
 }));
 
 export type Config = z.output<typeof ConfigSchema>;
-
-/** DEBUG as the CLI's error handler reads it: the configuration itself may be what failed. */
-export function debugEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
-  return flag.parse(env.DEBUG);
-}
 
 /** Invalid configuration: the message names each bad variable or field. The process refuses to start. */
 export class ConfigError extends DurableAgentsError {

