@@ -17,7 +17,7 @@ import { expectWorkflow } from './workflow-kind';
 import { BATCH_RUN_WORKFLOW } from '../workflows/batch/definitions';
 
 async function batchStart(config: Config, args: string[], o: BatchOptionValues, out: Out, term: Term): Promise<number> {
-  if (o.flow !== undefined ? args.length !== 0 : args.length !== 1) throw new UsageError('expected: durable-agents batch start <agent> INPUTS  (or: batch start --flow F INPUTS)');
+  if (o.flow !== undefined ? args.length !== 0 : args.length !== 1) throw new UsageError('expected: npx durable-agents batch start <agent> INPUTS  (or: batch start --flow F INPUTS)');
   const target: BatchTargetInput = o.flow !== undefined ? { flow: flowSpecFrom(o.flow) } : { agent: args[0]! };
   const inputs = inputsFrom(o);
   const opts: StartBatchOptions = { ...batchOptionsFrom(o), ...(o.id ? { id: assertRunId(o.id) } : {}) };
@@ -26,7 +26,7 @@ async function batchStart(config: Config, args: string[], o: BatchOptionValues, 
     const { id } = await batches.startBatch(target, inputs, opts);
     out(`▶ batch ${id}   ${'agent' in target ? `agent ${target.agent}` : `flow ${target.flow.name}`}   concurrency ${opts.concurrency ?? 10}`);
     if (o.detach) {
-      out(`follow it: durable-agents batch status ${id}`);
+      out(`follow it: npx durable-agents batch status ${id}`);
       return 0;
     }
     for (const line of summaryLines(await followBatch(batches, id, term, out))) out(line);
@@ -40,7 +40,7 @@ export async function batchCommand(config: Config, sub: string, args: string[], 
     case 'start':
       return batchStart(config, args, o, out, term);
     case 'status': {
-      if (args.length !== 1) throw new UsageError('expected: durable-agents batch status <id>');
+      if (args.length !== 1) throw new UsageError('expected: npx durable-agents batch status <id>');
       const id = assertRunId(args[0]!);
       return withBatchClient(config, async (_agents, batches) => {
         await expectWorkflow(batches.client, id, BATCH_RUN_WORKFLOW);
@@ -49,17 +49,17 @@ export async function batchCommand(config: Config, sub: string, args: string[], 
       });
     }
     case 'cancel': {
-      if (args.length !== 1) throw new UsageError('expected: durable-agents batch cancel <id>');
+      if (args.length !== 1) throw new UsageError('expected: npx durable-agents batch cancel <id>');
       const id = assertRunId(args[0]!);
       return withBatchClient(config, async (_agents, batches) => {
         await expectWorkflow(batches.client, id, BATCH_RUN_WORKFLOW, 'nothing to cancel');
         await batches.cancel(id);
-        out(`cancellation requested for ${id}; runs in flight compensate first (see: durable-agents batch status ${id})`);
+        out(`cancellation requested for ${id}; runs in flight compensate first (see: npx durable-agents batch status ${id})`);
         return 0;
       });
     }
     case 'list': {
-      if (args.length) throw new UsageError('expected: durable-agents batch list [--agent A] [--status S] [--tenant T] [--limit N]');
+      if (args.length) throw new UsageError('expected: npx durable-agents batch list [--agent A] [--status S] [--tenant T] [--limit N]');
       const query = checkListing(BATCH_LISTING, { agent: o.agent, status: o.status, tenant: o.tenant, limit: o.limit });
       // Listing needs no input store (and so no Postgres).
       return withClient(config, async (agents) => {
@@ -69,6 +69,6 @@ export async function batchCommand(config: Config, sub: string, args: string[], 
       });
     }
     default:
-      throw new UsageError(`unknown batch command "${sub}" (start, status, cancel or list; see: durable-agents batch --help)`);
+      throw new UsageError(`unknown batch command "${sub}" (start, status, cancel or list; see: npx durable-agents batch --help)`);
   }
 }

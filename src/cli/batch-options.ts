@@ -74,7 +74,7 @@ export async function clientErrors<T>(config: Config, fn: () => Promise<T>): Pro
     const code = (err as { code?: string }).code;
     if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === '28P01' || code === '3D000') {
       const where = config.DATABASE_URL ? 'DATABASE_URL' : `the embedded Postgres on port ${config.EMBEDDED_POSTGRES_PORT}`;
-      throw new UnreachableError(`cannot reach Postgres (${where}: ${(err as Error).message.split('\n')[0]}); start it with "durable-agents dev" or set DATABASE_URL`);
+      throw new UnreachableError(`cannot reach Postgres (${where}: ${(err as Error).message.split('\n')[0]}); start it with "npx durable-agents dev" or set DATABASE_URL`);
     }
     if (code === '42P01') throw new UnreachableError(`the batch tables are missing (${(err as Error).message}); start a worker once so migrations apply`);
     throw err;
@@ -101,7 +101,7 @@ export function withBatchClient(config: Config, fn: (agents: AgentClient, batche
 export async function checkAgent(agents: AgentClient, agent: string, requireWorker: boolean): Promise<void> {
   if (!(await agents.hasWorkers())) {
     if (!requireWorker) return;
-    throw new UnreachableError(`no worker is polling task queue "${agents.taskQueue}"; start one with "durable-agents dev"`);
+    throw new UnreachableError(`no worker is polling task queue "${agents.taskQueue}"; start one with "npx durable-agents dev"`);
   }
   const catalog = await agents.agentCatalog();
   if (!catalog.some((a) => a.name === agent)) throw new InvalidInputError(`unknown agent "${agent}" (known: ${catalog.map((a) => a.name).join(', ') || 'none'})`);

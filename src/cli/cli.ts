@@ -115,7 +115,7 @@ export async function main(argv: string[], out: Out = (l) => process.stdout.writ
     case 'flow':
       return load.flow().flowCommand(config(), args, o, out);
     default:
-      throw new UsageError(`unknown command "${command}" (see: durable-agents --help)`);
+      throw new UsageError(`unknown command "${command}" (see: npx durable-agents --help)`);
   }
 }
 

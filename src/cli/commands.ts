@@ -19,7 +19,7 @@ export function uiUrl(config: Config): string | undefined {
 
 async function requireAgent(client: AgentClient, agent: string): Promise<string> {
   if (!(await client.hasWorkers())) {
-    throw new UnreachableError(`no worker is polling task queue "${client.taskQueue}"; start one with "durable-agents dev"`);
+    throw new UnreachableError(`no worker is polling task queue "${client.taskQueue}"; start one with "npx durable-agents dev"`);
   }
   const catalog = await client.agentCatalog();
   const found = catalog.find((a) => a.name === agent);
@@ -35,7 +35,7 @@ export interface RunOptions {
 }
 
 export async function runCommand(client: AgentClient, config: Config, agent: string, input: string, opts: RunOptions, out: Out): Promise<number> {
-  if (!input.trim()) throw new InvalidInputError('input is empty: give the agent a task, e.g. durable-agents run support "Refund order ORD-1002"');
+  if (!input.trim()) throw new InvalidInputError('input is empty: give the agent a task, e.g. npx durable-agents run support "Refund order ORD-1002"');
   const model = await requireAgent(client, agent);
   const { id } = await client.start(agent, input, { tenantId: opts.tenant, id: opts.id, maxSteps: opts.maxSteps });
   out(`▶ ${id}   agent ${agent}   model ${modelLabel(model)}`);
@@ -101,7 +101,7 @@ export async function raiseBudgetCommand(client: AgentClient, id: string, runCap
 export async function cancelCommand(client: AgentClient, id: string, out: Out): Promise<number> {
   await agentRun(client, id, 'nothing to cancel');
   await client.cancel(id);
-  out(`cancellation requested for ${id}; compensations run before it ends (see: durable-agents status ${id})`);
+  out(`cancellation requested for ${id}; compensations run before it ends (see: npx durable-agents status ${id})`);
   return 0;
 }
 
@@ -113,7 +113,7 @@ export async function listCommand(client: AgentClient, filter: Pick<ListFilter, 
 }
 
 export async function agentsCommand(client: AgentClient, out: Out): Promise<number> {
-  if (!(await client.hasWorkers())) throw new UnreachableError(`no worker is polling task queue "${client.taskQueue}"; start one with "durable-agents dev"`);
+  if (!(await client.hasWorkers())) throw new UnreachableError(`no worker is polling task queue "${client.taskQueue}"; start one with "npx durable-agents dev"`);
   for (const a of await client.agentCatalog()) {
     out(`${a.name}  (${modelLabel(a.model)})`);
     out(`  ${a.description}`);

@@ -13,7 +13,7 @@ export async function connect(config: Config): Promise<AgentClient> {
   try {
     return await AgentClient.connect(config);
   } catch (err) {
-    if (err instanceof UnreachableError && !config.TEMPORAL_ADDRESS) throw new UnreachableError(`${err.message}; start it with "durable-agents dev"`, err);
+    if (err instanceof UnreachableError && !config.TEMPORAL_ADDRESS) throw new UnreachableError(`${err.message}; start it with "npx durable-agents dev"`, err);
     throw err;
   }
 }

@@ -40,7 +40,7 @@ function untilSignal(): Promise<string> {
 export async function devCommand(config: Config, out: Out): Promise<number> {
   const stack = await boot(config, out);
   describe(stack, config, out);
-  out('Ready. Try: durable-agents run research "What is the combined population of France and Germany?"');
+  out('Ready. Try: npx durable-agents run research "What is the combined population of France and Germany?"');
   out('Press Ctrl+C to stop.');
   await Promise.race([untilSignal(), stack.workerDone]);
   out('stopping…');
@@ -70,7 +70,7 @@ export async function demoCommand(config: Config, out: Out): Promise<number> {
     const result = await temporalErrors(() => watchRun(client, id, out, {
       onApproval: async (s) => {
         for (const p of s.pendingApprovals) {
-          out(`  → demo operator approves ${p.tool} [${p.callId}] (in production a person runs: durable-agents approve ${id} ${p.callId})`);
+          out(`  → demo operator approves ${p.tool} [${p.callId}] (in production a person runs: npx durable-agents approve ${id} ${p.callId})`);
           await client.approve(id, p.callId, p.argsHash, 'demo-operator');
         }
       },

@@ -22,7 +22,7 @@ import { expectWorkflow } from './workflow-kind';
 import { FLOW_RUN_WORKFLOW } from '../workflows/flow/definitions';
 
 function expect(args: string[], count: number, shape: string): string[] {
-  if (args.length !== count) throw new UsageError(`expected: durable-agents flow ${shape}`);
+  if (args.length !== count) throw new UsageError(`expected: npx durable-agents flow ${shape}`);
   return args;
 }
 
@@ -64,15 +64,15 @@ export async function flowCommand(config: Config, args: string[], o: OptionValue
       });
     }
     default:
-      throw new UsageError('expected: durable-agents flow run|status|answer|list … (see: durable-agents --help)');
+      throw new UsageError('expected: npx durable-agents flow run|status|answer|list … (see: npx durable-agents --help)');
   }
 }
 
 export async function flowRunCommand(flows: FlowClient, agents: AgentClient, config: Config, ref: string, input: string, opts: Pick<OptionValues, 'tenant' | 'id' | 'detach'>, out: Out): Promise<number> {
-  if (!input.trim()) throw new InvalidInputError('input is empty: give the flow a task, e.g. durable-agents flow run triage "How long does shipping take?"');
+  if (!input.trim()) throw new InvalidInputError('input is empty: give the flow a task, e.g. npx durable-agents flow run triage "How long does shipping take?"');
   // The spec's own problems first, so they show even without a worker.
   const spec: FlowSpec = specErrorsAsInput(() => validateFlowSpec(readFlowSpec(ref)));
-  if (!(await agents.hasWorkers())) throw new UnreachableError(`no worker is polling task queue "${agents.taskQueue}"; start one with "durable-agents dev"`);
+  if (!(await agents.hasWorkers())) throw new UnreachableError(`no worker is polling task queue "${agents.taskQueue}"; start one with "npx durable-agents dev"`);
   const known = (await agents.agentCatalog()).map((a) => a.name);
   specErrorsAsInput(() => validateFlowSpec(spec, { agents: known }));
   const { id } = await flows.startFlow(spec, input, { tenantId: opts.tenant, id: opts.id });

@@ -93,7 +93,7 @@ export function listingLines<T extends WorkflowSummary>(listing: Listing<T>, fou
     const options = Object.entries(query.given)
       .filter(([name, v]) => v !== undefined && name !== 'limit')
       .map(([name, v]) => ` --${name} ${/^[\w.:/-]+$/.test(v!) ? v : JSON.stringify(v)}`);
-    lines.push(`more ${listing.noun} than these ${query.limit}: durable-agents ${listing.command}${options.join('')} --limit ${query.limit * 5}`);
+    lines.push(`more ${listing.noun} than these ${query.limit}: npx durable-agents ${listing.command}${options.join('')} --limit ${query.limit * 5}`);
   }
   return lines;
 }

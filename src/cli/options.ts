@@ -67,7 +67,7 @@ export function parseCommandLine<O extends typeof OPTIONS | typeof BATCH_OPTIONS
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true }) as Parsed<O>;
   } catch (err) {
-    throw new UsageError(`${(err as Error).message.split('. ')[0]} (see: durable-agents ${group ? `${group} ` : ''}--help)`);
+    throw new UsageError(`${(err as Error).message.split('. ')[0]} (see: npx durable-agents ${group ? `${group} ` : ''}--help)`);
   }
 }
 
@@ -87,6 +87,6 @@ export function positiveNumber(name: string, v: string | undefined): number | un
 
 /** Exactly `count` positional arguments, else the command's shape as the error. */
 export function need(args: string[], count: number, shape: string): string[] {
-  if (args.length !== count) throw new UsageError(`expected: durable-agents ${shape}`);
+  if (args.length !== count) throw new UsageError(`expected: npx durable-agents ${shape}`);
   return args;
 }

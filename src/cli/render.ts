@@ -27,7 +27,7 @@ export function approvalLines(id: string, p: PendingApproval): string[] {
   return [
     `  ⏸ ${p.tool} [${p.callId}] needs approval: ${p.reason}`,
     `     arguments: ${JSON.stringify(p.args)}`,
-    `     approve: durable-agents approve ${id} ${p.callId}    reject: durable-agents reject ${id} ${p.callId} --reason "…"`,
+    `     approve: npx durable-agents approve ${id} ${p.callId}    reject: npx durable-agents reject ${id} ${p.callId} --reason "…"`,
   ];
 }
 
@@ -36,7 +36,7 @@ export function policyLine(e: StepPolicyEvent): string {
 }
 
 export function budgetPauseLines(id: string, p: BudgetPause): string[] {
-  return [`  ⏸ paused for budget at step ${p.step}: ${p.reason}`, `     resume: durable-agents raise-budget ${id} [--run-cap USD]`];
+  return [`  ⏸ paused for budget at step ${p.step}: ${p.reason}`, `     resume: npx durable-agents raise-budget ${id} [--run-cap USD]`];
 }
 
 export function usageLine(s: { usage: { inputTokens: number; outputTokens: number }; costUsd: number }): string {

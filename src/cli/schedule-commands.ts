@@ -24,7 +24,7 @@ function date(name: string, v: string | undefined): Date {
 }
 
 function one(args: string[], shape: string): string {
-  if (args.length !== 1) throw new UsageError(`expected: durable-agents schedule ${shape}`);
+  if (args.length !== 1) throw new UsageError(`expected: npx durable-agents schedule ${shape}`);
   return assertScheduleId(args[0]!);
 }
 
@@ -120,7 +120,7 @@ export async function scheduleCommand(config: Config, sub: string, args: string[
       break;
     }
     case 'list':
-      if (args.length) throw new UsageError('expected: durable-agents schedule list');
+      if (args.length) throw new UsageError('expected: npx durable-agents schedule list');
       run = async (s) => {
         const all = await s.list();
         if (!all.length) out('no schedules');
@@ -148,7 +148,7 @@ export async function scheduleCommand(config: Config, sub: string, args: string[
       const p = overlap(o.overlap);
       run = async (s) => {
         await s.trigger(sid, p);
-        out(`triggered ${sid} (see: durable-agents schedule describe ${sid})`);
+        out(`triggered ${sid} (see: npx durable-agents schedule describe ${sid})`);
       };
       break;
     }
@@ -173,7 +173,7 @@ export async function scheduleCommand(config: Config, sub: string, args: string[
       break;
     }
     default:
-      throw new UsageError(`unknown schedule command "${sub}" (create, list, describe, pause, unpause, trigger, backfill or delete; see: durable-agents schedule --help)`);
+      throw new UsageError(`unknown schedule command "${sub}" (create, list, describe, pause, unpause, trigger, backfill or delete; see: npx durable-agents schedule --help)`);
   }
   const agent = o.agent;
   return withBatchClient(config, async (agents, batches) => {

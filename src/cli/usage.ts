@@ -8,7 +8,7 @@ export const FLOW_USAGE = `  flow run <spec.json|name> "<input>"  start a flow a
   flow answer <id> <nodeId> "<text>" answer a waiting escalation node    [--by NAME]
   flow list                          list flows, most recent first [--flow F] [--status S] [--tenant T] [--batch ID] [--limit N]`;
 
-export const USAGE = `usage: durable-agents <command> [options]
+export const USAGE = `usage: npx durable-agents <command> [options]
 
   dev                              start Temporal (dev server + Web UI), Postgres and a worker
   demo                             start everything and run the support agent end to end
@@ -22,14 +22,14 @@ export const USAGE = `usage: durable-agents <command> [options]
   agents                           list the agents the workers serve
   raise-budget <id> [--run-cap USD]  resume a run paused by its budget policy (optionally with a new cap for the run)
   guard [--agent A] [--tenant T] [--role R]  check JSONL {"id","text","direction"} on stdin with the guardrails
-  batch start|status|cancel|list   run an agent over many inputs    (durable-agents batch --help)
+  batch start|status|cancel|list   run an agent over many inputs    (npx durable-agents batch --help)
   schedule create|list|describe|pause|unpause|trigger|backfill|delete   Temporal Schedules for batches, flows, housekeeping
 ${FLOW_USAGE}
 
 Exit codes: 0 done; 1 failed (a server out of reach, a directory or port in use, a run that failed or does not exist); 2 a mistake in the command line, input or configuration.
 Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TASK_QUEUE, DATABASE_URL, POLICY_CONFIG, OPENAI_API_KEY, ANTHROPIC_API_KEY (see README).`;
 
-export const BATCH_USAGE = `usage: durable-agents batch <command> [options]
+export const BATCH_USAGE = `usage: npx durable-agents batch <command> [options]
 
   batch start <agent> INPUTS       run an agent over many inputs and follow the progress
   batch start --flow F INPUTS      the same with a flow (spec.json or example name)
@@ -38,9 +38,9 @@ export const BATCH_USAGE = `usage: durable-agents batch <command> [options]
   batch status <id>                follow a batch's progress to its summary
   batch cancel <id>                cancel a batch (runs in flight are cancelled and compensate)
   batch list                       list batches, most recent first [--agent A] [--status S] [--tenant T] [--limit N]
-                                   (a batch's item runs: durable-agents list --batch <id>)`;
+                                   (a batch's item runs: npx durable-agents list --batch <id>)`;
 
-export const SCHEDULE_USAGE = `usage: durable-agents schedule <command> [options]
+export const SCHEDULE_USAGE = `usage: npx durable-agents schedule <command> [options]
 
   schedule create <id> WHAT WHEN [POLICIES]
       WHAT:  --agent A INPUTS [--concurrency N] [--max-failure-ratio R]   a batch (INPUTS as for batch start;

@@ -11,9 +11,9 @@ import { BATCH_RUN_WORKFLOW } from '../workflows/batch/definitions';
 import { FLOW_RUN_WORKFLOW } from '../workflows/flow/definitions';
 
 const KINDS: Record<string, { noun: string; status: string }> = {
-  [AGENT_RUN_WORKFLOW]: { noun: 'an agent run', status: 'durable-agents status' },
-  [FLOW_RUN_WORKFLOW]: { noun: 'a flow', status: 'durable-agents flow status' },
-  [BATCH_RUN_WORKFLOW]: { noun: 'a batch', status: 'durable-agents batch status' },
+  [AGENT_RUN_WORKFLOW]: { noun: 'an agent run', status: 'npx durable-agents status' },
+  [FLOW_RUN_WORKFLOW]: { noun: 'a flow', status: 'npx durable-agents flow status' },
+  [BATCH_RUN_WORKFLOW]: { noun: 'a batch', status: 'npx durable-agents batch status' },
 };
 
 /** Checks that `id` is a workflow of `type`; with `open`, that it still runs (else `open` says why that matters). */

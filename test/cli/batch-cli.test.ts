@@ -40,7 +40,7 @@ test('bad input: one line, non-zero exit', async () => {
   fs.writeFileSync(bad, '"fine"\n{oops\n');
   const noDb = { DATABASE_URL: 'postgres://nobody:x@127.0.0.1:1/none' };
   const cases: Array<[string[], number, RegExp, Record<string, string>?]> = [
-    [['batch', 'start'], 2, /^durable-agents: expected: durable-agents batch start <agent> INPUTS/],
+    [['batch', 'start'], 2, /^durable-agents: expected: npx durable-agents batch start <agent> INPUTS/],
     [['batch', 'start', 'batcher'], 2, /give exactly one input source/],
     [['batch', 'start', 'batcher', '--item', 'a', '--query', 'SELECT 1'], 2, /give exactly one input source/],
     [['batch', 'start', 'batcher', '--inputs', path.join(dir, 'missing.jsonl')], 2, /--inputs: no such file/],
@@ -100,8 +100,8 @@ test('batch start follows the progress to the summary; --detach and status', asy
   // An agent run's id given to a batch command, and the other way round: named, with the command that shows it.
   const run = await h.agents.start('batcher', 'not a batch');
   await h.agents.result(run.id);
-  expectOneLineError(await cli(['batch', 'status', run.id]), 2, new RegExp(`^durable-agents: ${run.id} is not a batch \\(it is an agent run: use durable-agents status ${run.id}\\)\n$`));
-  expectOneLineError(await cli(['status', id!]), 2, new RegExp(`^durable-agents: ${id} is not an agent run \\(it is a batch: use durable-agents batch status ${id}\\)\n$`));
+  expectOneLineError(await cli(['batch', 'status', run.id]), 2, new RegExp(`^durable-agents: ${run.id} is not a batch \\(it is an agent run: use npx durable-agents status ${run.id}\\)\n$`));
+  expectOneLineError(await cli(['status', id!]), 2, new RegExp(`^durable-agents: ${id} is not an agent run \\(it is a batch: use npx durable-agents batch status ${id}\\)\n$`));
   expectOneLineError(await cli(['batch', 'cancel', id!]), 2, /has ended \(completed\): nothing to cancel/);
 }, 60_000);
 

@@ -43,7 +43,7 @@ test('`npx durable-agents` runs the built CLI in the repository, as the README w
   // npm does not link a root package's own bin; the package's devDependency on itself (file:) does.
   const help = await cli(['--help'], {}, ['npx', '--no-install', 'durable-agents']);
   expect(help.stderr).toBe('');
-  expect([help.code, help.stdout.split('\n')[0]]).toEqual([0, 'usage: durable-agents <command> [options]']);
+  expect([help.code, help.stdout.split('\n')[0]]).toEqual([0, 'usage: npx durable-agents <command> [options]']);
   const agents = await cli(['agents'], {}, ['npx', '--no-install', 'durable-agents']);
   expect(agents.code).toBe(0);
   expect(agents.stdout).toContain('support');
@@ -91,7 +91,7 @@ describe('bad input', () => {
       expectOneLineError(await cli(command, { TEMPORAL_ADDRESS: '127.0.0.1:1' }), 1, /^durable-agents: cannot reach Temporal at 127\.0\.0\.1:1 \(TEMPORAL_ADDRESS\): connection refused\n$/);
     }
     // The embedded default: starting it is the fix.
-    expectOneLineError(await cli(['list'], { TEMPORAL_ADDRESS: '', TEMPORAL_PORT: '1' }), 1, /^durable-agents: cannot reach Temporal at localhost:1 \(TEMPORAL_PORT\): connection refused; start it with "durable-agents dev"\n$/);
+    expectOneLineError(await cli(['list'], { TEMPORAL_ADDRESS: '', TEMPORAL_PORT: '1' }), 1, /^durable-agents: cannot reach Temporal at localhost:1 \(TEMPORAL_PORT\): connection refused; start it with "npx durable-agents dev"\n$/);
     // Something listens, but it is not Temporal.
     const silent = net.createServer(() => undefined);
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
@@ -103,11 +103,11 @@ describe('bad input', () => {
     }
   });
   test('unknown command and bad options', async () => {
-    expectOneLineError(await cli(['launch']), 2, /^durable-agents: unknown command "launch" \(see: durable-agents --help\)\n$/);
-    expectOneLineError(await cli(['run', 'research', 'x', '--bogus']), 2, /^durable-agents: Unknown option '--bogus'.* \(see: durable-agents --help\)\n$/);
-    expectOneLineError(await cli(['flow', 'launch']), 2, /^durable-agents: expected: durable-agents flow run\|status\|answer\|list … \(see: durable-agents --help\)\n$/);
+    expectOneLineError(await cli(['launch']), 2, /^durable-agents: unknown command "launch" \(see: npx durable-agents --help\)\n$/);
+    expectOneLineError(await cli(['run', 'research', 'x', '--bogus']), 2, /^durable-agents: Unknown option '--bogus'.* \(see: npx durable-agents --help\)\n$/);
+    expectOneLineError(await cli(['flow', 'launch']), 2, /^durable-agents: expected: npx durable-agents flow run\|status\|answer\|list … \(see: npx durable-agents --help\)\n$/);
     expectOneLineError(await cli(['run', 'research', 'x', '--max-steps', 'many']), 2, /--max-steps must be a positive integer, not "many"/);
-    expectOneLineError(await cli(['run', 'research']), 2, /expected: durable-agents run <agent> "<input>"/);
+    expectOneLineError(await cli(['run', 'research']), 2, /expected: npx durable-agents run <agent> "<input>"/);
     expectOneLineError(await cli(['list', '--status', 'sleeping']), 2, /unknown status "sleeping"/);
     // Checked before connecting: no server needed to say so.
     expectOneLineError(await cli(['flow', 'list', '--status', 'sleeping'], { TEMPORAL_ADDRESS: '127.0.0.1:1' }), 2, /^durable-agents: unknown status "sleeping" \(one of: running, waiting, completed, budget_exceeded, failed, cancelled\)\n$/);
@@ -145,12 +145,12 @@ describe('bad input', () => {
     // A flow whose spec fails validation still exists as a flowRun workflow.
     await h.temporal.workflow.start('flowRun', { taskQueue: h.taskQueue, workflowId: flowId, args: [{ spec: { name: 'broken', nodes: {} }, input: 'x', tenantId: 'default' }] });
     for (const command of [['status', flowId], ['cancel', flowId], ['approve', flowId, 'call_1_0'], ['reject', flowId, 'call_1_0']]) {
-      expectOneLineError(await cli(command), 2, new RegExp(`^durable-agents: ${flowId} is not an agent run \\(it is a flow: use durable-agents flow status ${flowId}\\)\n$`));
+      expectOneLineError(await cli(command), 2, new RegExp(`^durable-agents: ${flowId} is not an agent run \\(it is a flow: use npx durable-agents flow status ${flowId}\\)\n$`));
     }
     // And the other way round: a flow command given an agent run's id.
     const { id } = await h.agents.start('research', 'What is the population of France?');
     await h.agents.result(id);
-    expectOneLineError(await cli(['flow', 'status', id]), 2, new RegExp(`^durable-agents: ${id} is not a flow \\(it is an agent run: use durable-agents status ${id}\\)\n$`));
+    expectOneLineError(await cli(['flow', 'status', id]), 2, new RegExp(`^durable-agents: ${id} is not a flow \\(it is an agent run: use npx durable-agents status ${id}\\)\n$`));
     expectOneLineError(await cli(['flow', 'answer', id, 'review', 'ok']), 2, /is not a flow/);
   });
 });
@@ -209,7 +209,7 @@ describe('happy paths', () => {
     expect(two.code).toBe(0);
     const lines = two.stdout.trimEnd().split('\n');
     for (const line of lines.slice(1, 3)) expect(ids).toContain(line.split(' ')[0]);
-    expect(lines[3]).toBe(`more runs than these 2: durable-agents list --tenant ${tenant} --limit 10`);
+    expect(lines[3]).toBe(`more runs than these 2: npx durable-agents list --tenant ${tenant} --limit 10`);
     expect(lines).toHaveLength(4);
     const items = await cli(['list', '--batch', `batch-${tenant}`]);
     expect(items.stdout).toMatch(new RegExp(`^${item}  research  ${tenant}  completed  COMPLETED  `, 'm'));

@@ -70,7 +70,7 @@ test('a detached flow waits at its escalation; status shows it; answer continues
   }
   expect(status).toContain(`flow ${id}\n  triage   tenant default   status waiting`);
   expect(status).toMatch(/ {2}⏸ escalate \[escalation\] waiting/);
-  expect(status).toContain(`answer: durable-agents flow answer ${id} escalate "<answer>" [--by NAME]`);
+  expect(status).toContain(`answer: npx durable-agents flow answer ${id} escalate "<answer>" [--by NAME]`);
   expect(status).toMatch(/decisions:\n {2}▶ flow triage started: Can I pay with cryptocurrency\?/);
 
   const wrong = await cli('flow', 'answer', id, 'review', 'hello');
@@ -93,5 +93,5 @@ test('bad specs: one line naming the problem, exit code 2, nothing started', asy
   expect((await cli('flow', 'run', broken, 'hi'))).toMatchObject({ code: 2, err: expect.stringMatching(/^flow "broken": .*broken\.json is not valid JSON/) });
   expect(await cli('flow', 'run', 'nosuch', 'hi')).toMatchObject({ code: 2, err: 'no flow named "nosuch" (examples: content, triage); give the path of a .json file for your own' });
   expect(await cli('flow', 'run', 'triage', '  ')).toMatchObject({ code: 2, err: expect.stringMatching(/^input is empty/) });
-  expect(await cli('flow', 'launch')).toMatchObject({ code: 2, err: expect.stringMatching(/^expected: durable-agents flow run\|status\|answer/) });
+  expect(await cli('flow', 'launch')).toMatchObject({ code: 2, err: expect.stringMatching(/^expected: npx durable-agents flow run\|status\|answer/) });
 });
