@@ -3,7 +3,6 @@ import type { Config } from '../infra/config';
 import type { AgentRunState, RunStatus } from '../shared/run-types';
 import { AGENT_RUN_WORKFLOW } from '../workflows/agent/definitions';
 import type { AgentClient, ListFilter } from '../client/agent-client';
-import { UnreachableError } from '../client/connect';
 import { InvalidInputError } from '../client/ids';
 import { listingLines, RUN_LISTING, type ListingQuery } from './listing';
 import { modelLabel, resultText, stateText, webUiLink } from './render';
@@ -18,9 +17,6 @@ export function uiUrl(config: Config): string | undefined {
 }
 
 async function requireAgent(client: AgentClient, agent: string): Promise<string> {
-  if (!(await client.hasWorkers())) {
-    throw new UnreachableError(`no worker is polling task queue "${client.taskQueue}"; start one with "npx durable-agents dev"`);
-  }
   const catalog = await client.agentCatalog();
   const found = catalog.find((a) => a.name === agent);
   if (!found) throw new InvalidInputError(`unknown agent "${agent}" (known: ${catalog.map((a) => a.name).join(', ') || 'none'})`);
@@ -113,7 +109,6 @@ export async function listCommand(client: AgentClient, filter: Pick<ListFilter, 
 }
 
 export async function agentsCommand(client: AgentClient, out: Out): Promise<number> {
-  if (!(await client.hasWorkers())) throw new UnreachableError(`no worker is polling task queue "${client.taskQueue}"; start one with "npx durable-agents dev"`);
   for (const a of await client.agentCatalog()) {
     out(`${a.name}  (${modelLabel(a.model)})`);
     out(`  ${a.description}`);

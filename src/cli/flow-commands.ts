@@ -9,7 +9,6 @@ import { InvalidFlowError, validateFlowSpec } from '../flows/validate';
 import type { FlowRunResult, FlowSpec } from '../shared/flow-types';
 import type { AgentClient } from '../client/agent-client';
 import { uiUrl, type Out } from './commands';
-import { UnreachableError } from '../client/connect';
 import { withClient } from './connect';
 import { UsageError } from './errors';
 import { checkListing, FLOW_LISTING, listingLines } from './listing';
@@ -72,7 +71,6 @@ export async function flowRunCommand(flows: FlowClient, agents: AgentClient, con
   if (!input.trim()) throw new InvalidInputError('input is empty: give the flow a task, e.g. npx durable-agents flow run triage "How long does shipping take?"');
   // The spec's own problems first, so they show even without a worker.
   const spec: FlowSpec = specErrorsAsInput(() => validateFlowSpec(readFlowSpec(ref)));
-  if (!(await agents.hasWorkers())) throw new UnreachableError(`no worker is polling task queue "${agents.taskQueue}"; start one with "npx durable-agents dev"`);
   const known = (await agents.agentCatalog()).map((a) => a.name);
   specErrorsAsInput(() => validateFlowSpec(spec, { agents: known }));
   const { id } = await flows.startFlow(spec, input, { tenantId: opts.tenant, id: opts.id });

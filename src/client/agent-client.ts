@@ -10,13 +10,20 @@ import { FailureType } from '../shared/failures';
 import type { AgentRunInput, AgentRunResult, AgentRunState, RaiseBudgetInput, RunStatus } from '../shared/run-types';
 import { AgentNameKey, AgentStatusKey, TenantIdKey } from '../shared/search-attributes';
 import { agentCatalogId, AGENT_RUN_WORKFLOW, catalogQuery, approveUpdate, raiseBudgetUpdate, rejectUpdate, stateQuery } from '../workflows/agent/definitions';
-import { connectClient } from './connect';
+import { connectClient, UnreachableError } from './connect';
 import { assertRunId, assertTenantId, InvalidInputError, newRunId } from './ids';
 import { listWorkflows, type WorkflowSummary } from './visibility';
 
 /** temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL and TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW. */
 const TASK_QUEUE_KIND_NORMAL = 1;
 const TASK_QUEUE_TYPE_WORKFLOW = 1;
+
+/** No worker polls this task queue: nothing would run what is started on it, or answer a query. */
+export class NoWorkersError extends UnreachableError {
+  constructor(readonly taskQueue: string) {
+    super(`no worker is polling task queue "${taskQueue}"; start one with "npx durable-agents dev" or "npm run worker"`);
+  }
+}
 
 /** No worker has published its agents to this task queue's catalog (none has started since it was created). */
 export class NoCatalogError extends DurableAgentsError {
@@ -130,6 +137,8 @@ export class AgentClient {
    * published them (see workflows/agent/agent-catalog.ts).
    */
   async agentCatalog(): Promise<AgentSummary[]> {
+    // A query no worker answers waits half a minute before it fails; no poller says why at once.
+    if (!(await this.hasWorkers())) throw new NoWorkersError(this.taskQueue);
     const published = await this.client.workflow
       .getHandle(agentCatalogId(this.taskQueue))
       .query(catalogQuery)

@@ -4,10 +4,11 @@
  * workflow, the newest worker's list wins, and the catalog survives continue-as-new.
  */
 import { randomUUID } from 'node:crypto';
-import { AgentClient, NoCatalogError } from '../../src/client/agent-client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { AgentClient, NoCatalogError, NoWorkersError } from '../../src/client/agent-client';
 import { agentCatalogId, AGENT_CATALOG_WORKFLOW, catalogQuery, publishCatalogSignal } from '../../src/workflows/agent/definitions';
 import { testAgent } from '../fixtures/test-agents';
-import { startHarness, type Harness } from '../support/harness';
+import { startHarness, testEnv, type Harness } from '../support/harness';
 
 let first: Harness;
 
@@ -51,10 +52,23 @@ test('a worker started later on the same task queue replaces the list (a deploy 
   }
 });
 
-test('a task queue no worker has published to says so, naming the queue', async () => {
+test('a task queue no worker polls says so at once, naming the queue (a query would wait half a minute)', async () => {
   const nobody = new AgentClient(first.temporal, `nobody-${randomUUID()}`);
-  await expect(nobody.agentCatalog()).rejects.toThrow(NoCatalogError);
-  await expect(nobody.agentCatalog()).rejects.toThrow(/no worker on task queue "nobody-/);
+  await expect(nobody.agentCatalog()).rejects.toThrow(NoWorkersError);
+  await expect(nobody.agentCatalog()).rejects.toThrow(/no worker is polling task queue "nobody-/);
+});
+
+test('a task queue whose workers published nothing (not agent workers, or an older version) says so, naming the queue', async () => {
+  const taskQueue = `unpublished-${randomUUID()}`;
+  const connection = await NativeConnection.connect({ address: testEnv().address });
+  const worker = await Worker.create({ connection, taskQueue, workflowBundle: { codePath: testEnv().bundle } });
+  await worker.runUntil(async () => {
+    const client = new AgentClient(first.temporal, taskQueue);
+    for (let i = 0; i < 50 && !(await client.hasWorkers()); i++) await new Promise((r) => setTimeout(r, 100));
+    await expect(client.agentCatalog()).rejects.toThrow(NoCatalogError);
+    await expect(client.agentCatalog()).rejects.toThrow(`no worker on task queue "${taskQueue}" has published its agents`);
+  });
+  await connection.close();
 });
 
 test('the catalog continues as new after many publications and keeps the newest list', async () => {
