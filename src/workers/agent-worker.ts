@@ -3,11 +3,14 @@
  * code, and tuning from configuration.
  */
 import path from 'node:path';
+import { SearchAttributeType } from '@temporalio/common';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import type { AgentRegistry } from '../agents/registry';
 import { agentCatalogId, AGENT_CATALOG_WORKFLOW, publishCatalogSignal } from '../workflows/agent/definitions';
+import { ConfigError } from '../infra/config';
 import { PROJECT_ROOT } from '../infra/paths';
+import { ALL_SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 
 export interface AgentWorkerOptions {
   connection: NativeConnection;
@@ -30,9 +33,29 @@ export function defaultWorkflowBundlePath(): string {
 
 /** Creates the worker and publishes its agents to the task queue's catalog. */
 export async function createAgentWorker(o: AgentWorkerOptions): Promise<Worker> {
+  await assertSearchAttributes(o.connection, o.namespace);
   const worker = await Worker.create(agentWorkerOptions(o));
   await publishCatalog(worker, o.taskQueue, o.deps.agents);
   return worker;
+}
+
+/**
+ * Refuses to start on a namespace that lacks a search attribute the workflows set: every
+ * new run's workflow tasks would fail until someone registered it, and runs in flight
+ * would stop at their next upsert. Temporal Cloud does not serve this API (its attributes
+ * are set up with its own tools), so a refused call is no verdict.
+ */
+async function assertSearchAttributes(connection: NativeConnection, namespace: string): Promise<void> {
+  let registered: Record<string, unknown>;
+  try {
+    registered = (await connection.operatorService.listSearchAttributes({ namespace })).customAttributes ?? {};
+  } catch {
+    return;
+  }
+  const missing = ALL_SEARCH_ATTRIBUTES.filter((k) => !(k.name in registered));
+  if (!missing.length) return;
+  const create = missing.map((k) => `--name ${k.name} --type ${k.type === SearchAttributeType.DOUBLE ? 'Double' : 'Keyword'}`).join(' ');
+  throw new ConfigError(`namespace "${namespace}" lacks the search attributes ${missing.map((k) => k.name).join(', ')}; register them once: temporal operator search-attribute create --namespace ${namespace} ${create}`);
 }
 
 /**
