@@ -34,6 +34,8 @@ function untilSignal(): Promise<string> {
   return new Promise((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
+    // The terminal closed: stop as on Ctrl+C, so no server is left behind.
+    process.once('SIGHUP', () => resolve('SIGHUP'));
   });
 }
 

