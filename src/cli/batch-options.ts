@@ -7,7 +7,7 @@ import { BatchInputError } from '../batch/inputs';
 import { FlowNotFoundError, InvalidFlowError, loadFlowSpec } from '../flows';
 import type { FlowSpec } from '../shared/flow-types';
 import type { Config } from '../infra/config';
-import type { AgentClient } from '../client/agent-client';
+import { NoWorkersError, type AgentClient } from '../client/agent-client';
 import { PostgresInputStore } from '../batch/input-store';
 import { BatchClient, type BatchInputs, type StartBatchOptions } from '../client/batch-client';
 import { withClient } from './connect';
@@ -99,8 +99,11 @@ export function withBatchClient(config: Config, fn: (agents: AgentClient, batche
  * (nothing would run) while `schedule create` skips the check (the schedule runs later).
  */
 export async function checkAgent(agents: AgentClient, agent: string, requireWorker: boolean): Promise<void> {
-  if (!requireWorker && !(await agents.hasWorkers())) return;
-  const catalog = await agents.agentCatalog();
+  const catalog = await agents.agentCatalog().catch((err: unknown) => {
+    if (err instanceof NoWorkersError && !requireWorker) return undefined;
+    throw err;
+  });
+  if (!catalog) return;
   if (!catalog.some((a) => a.name === agent)) throw new InvalidInputError(`unknown agent "${agent}" (known: ${catalog.map((a) => a.name).join(', ') || 'none'})`);
 }
 

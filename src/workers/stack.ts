@@ -5,7 +5,7 @@
  * `durable-agents dev`, `demo` and `worker`.
  */
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { DefaultLogger, type LogEntry, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { AgentDefinition } from '../agents/define-agent';
 import { AgentRegistry } from '../agents/registry';
@@ -67,18 +67,14 @@ export async function runShutdownSteps(steps: Array<[string, () => Promise<unkno
  * attempts are released and expired rows pruned without anyone remembering to schedule
  * it. A failure is logged, not fatal: the worker still serves its runs.
  */
-async function ensureHousekeeping(config: Config, address: string, log: Logger): Promise<void> {
+async function ensureHousekeeping(config: Config, client: Client, log: Logger): Promise<void> {
   if (config.HOUSEKEEPING_EVERY === 'off') return;
   const id = housekeepingScheduleId(config.TASK_QUEUE);
-  let connection: Connection | undefined;
   try {
-    connection = await Connection.connect({ ...temporalConnectionOptions(config, address), connectTimeout: '10s' });
-    const schedules = new ScheduleClient(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), config.TASK_QUEUE);
+    const schedules = new ScheduleClient(client, config.TASK_QUEUE);
     if (await schedules.ensureHousekeeping({ every: config.HOUSEKEEPING_EVERY }, {}, id)) log.info('housekeeping schedule created', { schedule: id, every: config.HOUSEKEEPING_EVERY });
   } catch (err) {
     log.error('cannot create the housekeeping schedule; stale budget holds are not released until it exists', { schedule: id, error: (err as Error).message });
-  } finally {
-    await connection?.close().catch(() => undefined);
   }
 }
 
@@ -182,7 +178,8 @@ export async function startStack({ config, log, agents: defs, withWorker }: Stac
         maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
       });
       workerDone = worker.run();
-      await ensureHousekeeping(config, address, log);
+      // The worker's own client, on the worker's connection: no second connection at start-up.
+      await ensureHousekeeping(config, worker.client!, log);
     }
     const started = { dev, db, connection, batchQueries };
     return {

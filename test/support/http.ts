@@ -1,6 +1,6 @@
-/** The bits every fake provider server in the tests shares: listening on loopback, reading a body, answering JSON. */
+/** The bits every fake provider server in the tests shares: listening on loopback, reading a body, answering JSON; and whether a port is closed again. */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 
 /** Listens on a free loopback port; resolves to the server's base URL. */
 export async function listenOnLoopback(server: Server): Promise<string> {
@@ -24,5 +24,17 @@ export function readBody(req: IncomingMessage): Promise<string> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
+  });
+}
+
+/** True when nothing accepts connections on `port` on loopback (a server there has stopped). */
+export function portClosed(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
   });
 }

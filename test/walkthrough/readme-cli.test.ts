@@ -11,11 +11,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../src/infra/postgres';
 import { readmeCommands, type ReadmeCommand } from './readme-commands';
+import { portClosed } from '../support/http';
 
 const ROOT = path.resolve(__dirname, '../..');
 const WORK = fs.mkdtempSync(path.join(os.tmpdir(), 'walkthrough-'));
@@ -77,18 +77,6 @@ function expectClean(line: string, r: Outcome): void {
 function expectSuccess(line: string, r: Outcome): void {
   expectClean(line, r);
   if (r.code !== 0) throw new Error(`${line}\nexited ${r.code}:\n${r.stdout}\n${r.stderr}`);
-}
-
-/** True once nothing listens on `port` (so the process that did has finished shutting down). */
-function portFree(port: number): Promise<true | undefined> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(undefined);
-    });
-    socket.once('error', () => resolve(true));
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -289,7 +277,7 @@ test('dev stops on Ctrl+C, and the demo (what `npm run demo` runs after its buil
   const exited = new Promise<NodeJS.Signals | number | null>((r) => dev!.once('exit', (code, signal) => r(code ?? signal)));
   process.kill(-dev!.pid!, 'SIGINT');
   expect([0, 'SIGINT']).toContain(await exited);
-  await until('dev to release its port', () => portFree(Number(env.TEMPORAL_PORT)), 60_000);
+  await until('dev to release its port', async () => ((await portClosed(Number(env.TEMPORAL_PORT))) ? true : undefined), 60_000);
   const demo = await sh(`node ${path.join(ROOT, 'dist/src/cli/cli.js')} demo`, 240_000);
   expectSuccess('demo', demo);
   expect(demo.stdout).toMatch(/→ demo operator approves refund_payment \[call_2_0\]/);
