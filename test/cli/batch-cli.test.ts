@@ -14,8 +14,8 @@ import { runCli, type CliOutcome } from '../support/cli-process';
 let h: Harness;
 const model = new ScriptedProvider((req) => {
   const task = req.messages.find((m) => m.role === 'user')?.content ?? '';
-  // "slow …" items run a tool for a few seconds first, so a batch of them can be cancelled mid-way.
-  if (task.startsWith('slow') && !req.messages.some((m) => m.role === 'tool')) return { toolCalls: [{ name: 'record_step', arguments: { label: task, ms: 4000 } }] };
+  // "slow …" items run a tool for 10 s first, so a batch of them is surely cancelled mid-item, even on a busy machine.
+  if (task.startsWith('slow') && !req.messages.some((m) => m.role === 'tool')) return { toolCalls: [{ name: 'record_step', arguments: { label: task, ms: 10_000 } }] };
   return { content: `answered: ${task}` };
 });
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'batch-cli-'));

@@ -22,8 +22,9 @@ test('a run that fails prints the failing step with its error, what was undone a
   const order = await newOrder(h.pool, { email: null, amountCents: 3900 });
   const r = await cli(['run', 'support', `Order ${order} arrived broken, refund it`, '--tenant', 'acme']);
   expect(r.code).toBe(1);
-  expect(r.stdout).toMatch(/✓ step 2 refund_payment \[call_2_0\] succeeded/);
-  expect(r.stdout).toMatch(/↺ step 2 refund_payment \[call_2_0\] compensated/);
+  // `run` prints each state it sees between polls: on a busy machine the refund may be
+  // undone before a poll saw it succeed, so only the compensated line is certain.
+  expect(r.stdout).toMatch(/↺ step 2 refund_payment \[call_2_0\] compensated: \{"refundId":\d+,"orderId":"ORD-\d+","amountUsd":39,"status":"issued"\}/);
   expect(r.stdout).toContain(`✗ step 3 notify_customer [call_3_0] failed: customer of order ${order} has no e-mail address`);
   const id = /▶ (\S+)/.exec(r.stdout)![1]!;
   expect(r.stdout).toContain(`Web UI: http://ui.example/namespaces/default/workflows/${id}`);
