@@ -113,6 +113,13 @@ test('a failed run keeps the cost it ran up, and a local tool call carries its s
   expect(localActivitySummaries(await historyOf(h.temporal, id))).toEqual(['resolve agent buyer', 'tool noop']);
 });
 
+test('a run that stops before its agent resolves still names the agent and tenant it was started for', async () => {
+  // Started past the client's checks, as a batch item or a schedule would be, for an agent no worker hosts.
+  const handle = await h.temporal.workflow.start('agentRun', { taskQueue: h.taskQueue, workflowId: `run-unknown-${Date.now()}`, args: [{ agent: 'nobody', input: 'hello', tenantId: 'acme' }] });
+  await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+  expect(await labels(handle.workflowId)).toMatchObject({ agent: 'nobody', tenant: 'acme', status: 'failed', cost: 0 });
+});
+
 test('a run continued as new keeps its labels and goes on counting its cost', async () => {
   scripts.set('keep going', [...Array.from({ length: 4 }, () => ({ toolCalls: [{ name: 'noop', arguments: {} }] })), { content: 'done' }]);
   const { id, runId } = await h.agents.start('buyer', 'keep going', { tenantId: 'acme', historyEventLimit: 20 });

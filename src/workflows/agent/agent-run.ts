@@ -128,6 +128,9 @@ async function undo(book: AgentRunBook, input: AgentRunInput, err: unknown): Pro
       },
     );
   }
+  // A run stopped before its agent resolved (cancelled at once, or an unknown agent) still
+  // tells the Web UI which agent and tenant it was started for.
+  if (!book.spec) book.labels.update([{ key: AgentNameKey, value: input.agent }, { key: TenantIdKey, value: input.tenantId }]);
   book.showCost();
   book.setStatus(cancelled ? 'cancelled' : 'failed');
   const summary = describeCompensation(book.compensations, book.irreversible);
