@@ -25,6 +25,8 @@ import { PROJECT_ROOT } from '../src/infra/paths';
 import { loadConfig } from '../src/infra/config';
 import { startDevServer } from '../src/infra/temporal-dev';
 import type { AgentRunResult } from '../src/shared/run-types';
+import { dataConverter } from '../src/trust/data-converter';
+import { formatKeyring, generateKeyring } from '../src/trust/keyring';
 import { STEADY_AGENT } from '../test/fixtures/guarantee-agents';
 import { startCrashablePostgres } from '../test/support/crashable-postgres';
 import { auditLedger, effectCounts, expectedEffects, sameUsd } from '../test/support/ledger-audit';
@@ -89,7 +91,9 @@ async function main(): Promise<number> {
   const pool = new pg.Pool({ connectionString: db.url, max: 4 });
   pool.on('error', () => undefined);
   const connection = await Connection.connect({ address: server.address });
-  const client = new AgentClient(new Client({ connection }), TASK_QUEUE);
+  // The worker processes get the same keys through the environment.
+  const keyring = generateKeyring('chaos');
+  const client = new AgentClient(new Client({ connection, dataConverter: dataConverter('default', keyring) }), TASK_QUEUE);
 
   const workers = new Set<WorkerProc>();
   const deaths: Death[] = [];
@@ -112,6 +116,7 @@ async function main(): Promise<number> {
           OPENAI_API_KEY: 'chaos-key',
           OPENAI_BASE_URL: llm.baseURL,
           HOUSEKEEPING_EVERY: 'off',
+          DURABLE_AGENTS_ENCRYPTION_KEYS: formatKeyring(keyring),
           LOG_LEVEL: 'warn',
         },
         stdio: ['ignore', 'ignore', 'pipe'],

@@ -17,6 +17,8 @@ import { loadConfig } from '../src/infra/config';
 import { PERFORMANCE_ARGS, startDevServer } from '../src/infra/temporal-dev';
 import { createModelProviders } from '../src/models/registry';
 import { createPolicies, loadPolicyConfig, policyConfigFrom } from '../src/policies';
+import { dataConverter } from '../src/trust/data-converter';
+import { generateKeyring } from '../src/trust/keyring';
 import { createAgentWorker, defaultWorkflowBundlePath } from '../src/workers/agent-worker';
 import { benchAgents, benchProvider } from './bench-agent';
 import { createExperimentalWorker, startExperimentalServer, type Experiment } from './experiment';
@@ -38,6 +40,8 @@ export interface BenchEnvOptions {
   experiment?: Experiment;
   /** A policy file's contents (as POLICY_CONFIG would hold them) instead of the defaults; `name` says which in the results. */
   policies?: { name: string; file: unknown };
+  /** Payload encryption (a fresh keyring), as every worker runs by default; `false` to time without it. */
+  encryption?: boolean;
 }
 
 export interface BenchEnv {
@@ -104,14 +108,15 @@ export async function startBenchEnv(opts: BenchEnvOptions): Promise<BenchEnv> {
     const deps = { db: pool, providers, agents, log, policies };
     const nativeConnection = await NativeConnection.connect({ address: server.address });
     cleanup.push(() => nativeConnection.close());
-    const base = { connection: nativeConnection, namespace: server.namespace, taskQueue: TASK_QUEUE, deps, workflowBundlePath: defaultWorkflowBundlePath() };
+    const converter = dataConverter(server.namespace, opts.encryption === false ? undefined : generateKeyring('bench'));
+    const base = { connection: nativeConnection, namespace: server.namespace, taskQueue: TASK_QUEUE, deps, workflowBundlePath: defaultWorkflowBundlePath(), dataConverter: converter };
     const overrides = opts.experiment?.workerOptions;
     const worker = overrides ? await createExperimentalWorker({ ...base, overrides: { ...opts.tuning, ...overrides } }) : await createAgentWorker({ ...base, ...opts.tuning });
     cleanup.push(stopWorker(worker));
 
     const connection = await Connection.connect({ address: server.address });
     cleanup.push(() => connection.close());
-    const client = new Client({ connection, namespace: server.namespace });
+    const client = new Client({ connection, namespace: server.namespace, dataConverter: converter });
     const env: BenchEnv = {
       client,
       taskQueue: TASK_QUEUE,

@@ -49,8 +49,8 @@ async function shoot(page: Page, url: string, file: string, waitFor: string, tab
 async function main(): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'screenshots-'));
   fs.chmodSync(work, 0o755); // the embedded Postgres runs as the user postgres when started as root
-  const [port, uiPort, pgPort] = [await freePort(), await freePort(), await freePort()];
-  const env = { ...process.env, DURABLE_AGENTS_DATA_DIR: path.join(work, 'data'), TEMPORAL_PORT: String(port), TEMPORAL_UI_PORT: String(uiPort), EMBEDDED_POSTGRES_PORT: String(pgPort), CI: 'true' };
+  const [port, uiPort, pgPort, servicePort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const env = { ...process.env, DURABLE_AGENTS_DATA_DIR: path.join(work, 'data'), TEMPORAL_PORT: String(port), TEMPORAL_UI_PORT: String(uiPort), EMBEDDED_POSTGRES_PORT: String(pgPort), DURABLE_AGENTS_PORT: String(servicePort), CI: 'true' };
   const dev = spawn(process.execPath, [path.join(ROOT, 'dist/src/cli/cli.js'), 'dev'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   let devOut = '';
   dev.stdout!.on('data', (d: Buffer) => (devOut += d.toString()));

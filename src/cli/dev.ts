@@ -25,7 +25,7 @@ async function boot(config: Config, out: Out): Promise<Stack> {
 
 function describe(stack: Stack, config: Config, out: Out): void {
   out(`Temporal:   ${stack.address} (namespace ${stack.namespace})`);
-  if (stack.uiUrl) out(`Web UI:     ${stack.uiUrl}`);
+  if (stack.uiUrl) out(`Web UI:     ${stack.uiUrl}${stack.serviceUrl ? ` (payloads encrypted; decoded by the codec server at ${stack.serviceUrl}/codec)` : ''}`);
   out(`Postgres:   ${stack.db.url.replace(/:[^:@/]+@/, ':***@')}`);
   out(`Worker:     task queue "${config.TASK_QUEUE}", agents: ${stack.agents.names().join(', ')}`);
 }
@@ -57,7 +57,7 @@ export async function devCommand(config: Config, out: Out): Promise<number> {
 export async function demoCommand(config: Config, out: Out): Promise<number> {
   const stack = await boot(config, out);
   const connection = await Connection.connect(temporalConnectionOptions(config, stack.address));
-  const client = new AgentClient(new Client({ connection, namespace: stack.namespace }), config.TASK_QUEUE);
+  const client = new AgentClient(new Client({ connection, namespace: stack.namespace, dataConverter: stack.dataConverter }), config.TASK_QUEUE);
   try {
     describe(stack, config, out);
     const agent = stack.agents.spec('support');

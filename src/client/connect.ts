@@ -8,6 +8,7 @@ import net from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../infra/config';
 import { temporalConnectionOptions } from '../infra/connection';
+import { configuredDataConverter } from '../trust/data-converter';
 import { DurableAgentsError } from '../shared/errors';
 import { FailureType } from '../shared/failures';
 
@@ -82,5 +83,5 @@ export async function connectClient(config: Config): Promise<Client> {
   } catch (err) {
     return failed(grpcReason(err, CONNECT_TIMEOUT_MS), err);
   }
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: configuredDataConverter(config) });
 }

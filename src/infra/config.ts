@@ -63,6 +63,25 @@ export const ConfigSchema = z.object({
   DEBUG: flag,
   /** Set by CI systems: `demo` does not wait for Ctrl+C. */
   CI: flag,
+  /**
+   * Payload encryption keys, `id=<base64 32-byte key>,…`. Unset on the embedded default:
+   * a keyring is created in the data directory. Unset with TEMPORAL_ADDRESS: refused.
+   */
+  DURABLE_AGENTS_ENCRYPTION_KEYS: z.string().min(1).optional(),
+  /** Which key seals new payloads; optional with one key. Rotate by adding a key and naming it here. */
+  DURABLE_AGENTS_ENCRYPTION_KEY_ID: z.string().min(1).optional(),
+  /** `off` stores payloads in plaintext (for a namespace whose histories must stay readable without the keys). */
+  DURABLE_AGENTS_ENCRYPTION: z.enum(['on', 'off']).default('on'),
+  /** The service's port (the codec server the Web UI calls; started by `dev`, `demo` and `codec-server`). */
+  DURABLE_AGENTS_PORT: intFromEnv(8234),
+  /** The codec server's bearer token; on the embedded default one is made in the data directory. */
+  DURABLE_AGENTS_CODEC_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Web UI origins allowed to call the codec server from a browser, comma-separated; default: the dev server's UI. */
+  DURABLE_AGENTS_UI_ORIGINS: z
+    .string()
+    .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(z.url().transform((u) => new URL(u).origin)).min(1))
+    .optional(),
   /** Runtime state of the embedded default (Temporal's SQLite file, Postgres data); default `.data/` in the project. */
   DURABLE_AGENTS_DATA_DIR: z.string().min(1).default(path.join(PROJECT_ROOT, '.data')),
   /** Build cache that outlives a checkout (the Temporal CLI takes minutes to build); default `$XDG_CACHE_HOME/durable-agents`. */

@@ -12,6 +12,8 @@ import { resolveTemporalCli, type TemporalCliSettings } from './temporal-cli';
 export interface DevServerOptions {
   port?: number;
   uiPort?: number;
+  /** Where the Web UI sends payloads to be decoded (`--ui-codec-endpoint`). */
+  uiCodecEndpoint?: string;
   /** SQLite file; `null` keeps history in memory (tests). */
   dbFilename?: string | null;
   namespace?: string;
@@ -59,7 +61,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
       uiPort: opts.uiPort,
       searchAttributes: ALL_SEARCH_ATTRIBUTES,
       log: { format: 'pretty', level: 'error' },
-      extraArgs: [...PERFORMANCE_ARGS],
+      extraArgs: [...PERFORMANCE_ARGS, ...(opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : [])],
     },
   });
   const address = env.address;

@@ -52,6 +52,8 @@ export const FailureType = {
   InvalidInput: 'InvalidInput',
   /** Configuration (the environment, a policy file, an agent or tool definition) is invalid: the user's to fix. */
   InvalidConfig: 'InvalidConfig',
+  /** A payload is sealed with a key this process's keyring lacks, or was changed: the details name the key id. */
+  UndecryptablePayload: 'UndecryptablePayload',
   /** A batch's inputs are unusable (malformed JSONL, a failing query, no items): the user's to fix. */
   InvalidBatchInput: 'InvalidBatchInput',
   /** More of a batch's items failed than its `maxFailureRatio` allows (after every item ran). */

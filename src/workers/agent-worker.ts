@@ -3,7 +3,7 @@
  * code, and tuning from configuration.
  */
 import path from 'node:path';
-import { SearchAttributeType } from '@temporalio/common';
+import { type DataConverter, SearchAttributeType } from '@temporalio/common';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import type { AgentRegistry } from '../agents/registry';
@@ -19,6 +19,8 @@ export interface AgentWorkerOptions {
   deps: ActivityDeps;
   /** Path to a prebundled workflow file (see bundle.ts). */
   workflowBundlePath: string;
+  /** From trust/data-converter.ts: the converters bundled into the workflow code, and the codec. */
+  dataConverter: DataConverter;
   maxConcurrentActivityTaskExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
   maxCachedWorkflows?: number;
@@ -80,6 +82,7 @@ export function agentWorkerOptions(o: AgentWorkerOptions): WorkerOptions {
     namespace: o.namespace,
     taskQueue: o.taskQueue,
     workflowBundle: { codePath: o.workflowBundlePath },
+    dataConverter: o.dataConverter,
     activities: createActivities(o.deps),
     maxConcurrentActivityTaskExecutions: o.maxConcurrentActivityTaskExecutions ?? 100,
     maxConcurrentLocalActivityExecutions: o.maxConcurrentActivityTaskExecutions ?? 100,

@@ -5,10 +5,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { CONVERTER_PATHS } from '../trust/data-converter';
 import { defaultWorkflowBundlePath } from './agent-worker';
 
 export async function writeWorkflowBundle(outFile: string, workflowsPath = require.resolve('../workflows')): Promise<string> {
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  const { code } = await bundleWorkflowCode({ workflowsPath, ...CONVERTER_PATHS, logger: quietLogger });
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
   fs.writeFileSync(outFile, code);
   return outFile;

@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { DefaultLogger, type LogEntry, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { AgentDefinition } from '../agents/define-agent';
 import { AgentRegistry } from '../agents/registry';
@@ -20,6 +21,11 @@ import { startDevServer, type DevServer } from '../infra/temporal-dev';
 import { seedExampleTickets } from '../examples/support/tickets';
 import { createModelProviders, providerOptionsFrom } from '../models/registry';
 import { createPolicies, loadPolicyConfig } from '../policies';
+import { codecRouteOptions, devUiCodecEndpoint } from '../service/codec-settings';
+import { serviceApp } from '../service/app';
+import { listen, type Listening } from '../service/listen';
+import { dataConverter, keyringFromConfig } from '../trust/data-converter';
+import type { Keyring } from '../trust/keyring';
 import { createAgentWorker, defaultWorkflowBundlePath } from './agent-worker';
 
 export interface Stack {
@@ -27,8 +33,14 @@ export interface Stack {
   namespace: string;
   /** Web UI base URL when this process runs the dev server. */
   uiUrl?: string;
+  /** The service (the Web UI's codec server) when this process runs the dev server. */
+  serviceUrl?: string;
   db: Database;
   agents: AgentRegistry;
+  /** Payload encryption keys (undefined: encryption off), for the codec server. */
+  keyring?: Keyring;
+  /** What every client of this stack's namespace uses (trust/data-converter.ts). */
+  dataConverter: DataConverter;
   worker?: Worker;
   /** Resolves when the worker stops. */
   workerDone?: Promise<void>;
@@ -114,6 +126,7 @@ function routeSdkLogs(log: Logger, logLevel: Config['LOG_LEVEL']): void {
 function embeddedPorts(config: Config): NamedPort[] {
   return [
     ...(config.TEMPORAL_ADDRESS ? [] : [{ port: config.TEMPORAL_PORT, variable: 'TEMPORAL_PORT' }, { port: config.TEMPORAL_UI_PORT, variable: 'TEMPORAL_UI_PORT' }]),
+    ...(config.TEMPORAL_ADDRESS || config.DURABLE_AGENTS_ENCRYPTION === 'off' ? [] : [{ port: config.DURABLE_AGENTS_PORT, variable: 'DURABLE_AGENTS_PORT' }]),
     ...(config.DATABASE_URL ? [] : [{ port: config.EMBEDDED_POSTGRES_PORT, variable: 'EMBEDDED_POSTGRES_PORT' }]),
   ];
 }
@@ -140,15 +153,21 @@ export async function startStack({ config, log, agents: defs, withWorker }: Stac
   const agents = new AgentRegistry(defs, { modelOverride: config.DURABLE_AGENTS_MODEL });
   const providers = withWorker ? createModelProviders({ ...providerOptionsFrom(config), playbooks: agents.playbooks() }) : undefined;
   const policyConfig = providers ? loadPolicyConfig(config.POLICY_CONFIG, providers.names()) : undefined;
+  const keyring = keyringFromConfig(config);
+  const converter = dataConverter(config.TEMPORAL_NAMESPACE, keyring);
   routeSdkLogs(log, config.LOG_LEVEL);
   const release = await claimEmbedded(config);
   let dev: DevServer | undefined;
   let db: Database | undefined;
   let connection: NativeConnection | undefined;
   let batchQueries: BatchQueryReader | undefined;
+  let service: Listening | undefined;
   try {
     if (!config.TEMPORAL_ADDRESS) {
+      // The dev server's Web UI decodes payloads through this stack's codec server.
+      if (keyring) service = await listen(serviceApp({ codec: codecRouteOptions(config, keyring) }), config.DURABLE_AGENTS_PORT);
       dev = await startDevServer({
+        uiCodecEndpoint: keyring ? devUiCodecEndpoint(config) : undefined,
         port: config.TEMPORAL_PORT,
         uiPort: config.TEMPORAL_UI_PORT,
         dbFilename: path.join(config.DURABLE_AGENTS_DATA_DIR, 'temporal.sqlite'),
@@ -173,6 +192,7 @@ export async function startStack({ config, log, agents: defs, withWorker }: Stac
         taskQueue: config.TASK_QUEUE,
         deps: { db: db.pool, providers, agents, log, policies: createPolicies(policyConfig, { pool: db.pool, providers }), batchQueries },
         workflowBundlePath: config.WORKFLOW_BUNDLE_PATH ?? defaultWorkflowBundlePath(),
+        dataConverter: converter,
         maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
         maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
         maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
@@ -181,13 +201,16 @@ export async function startStack({ config, log, agents: defs, withWorker }: Stac
       // The worker's own client, on the worker's connection: no second connection at start-up.
       await ensureHousekeeping(config, worker.client!, log);
     }
-    const started = { dev, db, connection, batchQueries };
+    const started = { dev, db, connection, batchQueries, service };
     return {
       address,
       namespace: config.TEMPORAL_NAMESPACE,
       uiUrl: dev?.uiUrl,
+      serviceUrl: service?.url,
       db,
       agents,
+      keyring,
+      dataConverter: converter,
       worker,
       workerDone,
       async shutdown() {
@@ -200,6 +223,7 @@ export async function startStack({ config, log, agents: defs, withWorker }: Stac
         try {
           await runShutdownSteps(
             [
+              ['service', () => started.service?.close()],
               ['worker', () => workerDone],
               ['temporal connection', () => started.connection?.close()],
               ['batch query pool', () => started.batchQueries?.close()],
@@ -215,6 +239,7 @@ export async function startStack({ config, log, agents: defs, withWorker }: Stac
       },
     };
   } catch (err) {
+    await service?.close().catch(() => undefined);
     await connection?.close().catch(() => undefined);
     await batchQueries?.close().catch(() => undefined);
     await db?.shutdown().catch(() => undefined);

@@ -17,6 +17,7 @@ interface Ports {
   TEMPORAL_PORT: string;
   TEMPORAL_UI_PORT: string;
   EMBEDDED_POSTGRES_PORT: string;
+  DURABLE_AGENTS_PORT: string;
 }
 
 function dataDir(): string {
@@ -27,7 +28,7 @@ function dataDir(): string {
 }
 
 async function freePorts(): Promise<Ports> {
-  return { TEMPORAL_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()), EMBEDDED_POSTGRES_PORT: String(await freePort()) };
+  return { TEMPORAL_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()), EMBEDDED_POSTGRES_PORT: String(await freePort()), DURABLE_AGENTS_PORT: String(await freePort()) };
 }
 
 function start(args: string[], env: Record<string, string>): { child: ChildProcess; output: () => { stdout: string; stderr: string }; exited: Promise<number | null> } {
@@ -68,7 +69,7 @@ afterAll(async () => {
 
 test('a second dev or demo on the same data directory names the running one', async () => {
   const dir = env.DURABLE_AGENTS_DATA_DIR!;
-  const expected = `durable-agents: data directory ${dir} is in use by durable-agents (pid ${first.child.pid}, ports ${ports.TEMPORAL_PORT}, ${ports.TEMPORAL_UI_PORT}, ${ports.EMBEDDED_POSTGRES_PORT}): stop it, or set DURABLE_AGENTS_DATA_DIR to another directory\n`;
+  const expected = `durable-agents: data directory ${dir} is in use by durable-agents (pid ${first.child.pid}, ports ${ports.TEMPORAL_PORT}, ${ports.TEMPORAL_UI_PORT}, ${ports.EMBEDDED_POSTGRES_PORT}, ${ports.DURABLE_AGENTS_PORT}): stop it, or set DURABLE_AGENTS_DATA_DIR to another directory\n`;
   for (const command of ['dev', 'demo']) {
     // Other ports too: the data directory alone is what is shared.
     expect(await run([command], { ...env, ...(await freePorts()) })).toEqual({ code: 1, stderr: expected });
@@ -77,7 +78,7 @@ test('a second dev or demo on the same data directory names the running one', as
 });
 
 test('a port in use is named with its variable, and nothing starts on the other data directory', async () => {
-  for (const variable of ['TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'EMBEDDED_POSTGRES_PORT'] as const) {
+  for (const variable of ['TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'EMBEDDED_POSTGRES_PORT', 'DURABLE_AGENTS_PORT'] as const) {
     const other = dataDir();
     const r = await run(['dev'], { DURABLE_AGENTS_DATA_DIR: other, ...(await freePorts()), [variable]: ports[variable] });
     expect(r).toEqual({ code: 1, stderr: `durable-agents: port ${ports[variable]} (${variable}) is in use by another process: stop it, or set ${variable} to a free port\n` });
@@ -90,5 +91,5 @@ test('SIGINT to dev alone (a supervisor, kill) stops everything it started: exit
   // embedded-postgres's own signal hook used to exit the process first (code 130), leaving the Temporal dev server running.
   first.child.kill('SIGINT');
   expect(await first.exited).toBe(0);
-  for (const variable of ['TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'EMBEDDED_POSTGRES_PORT'] as const) expect([variable, await portClosed(Number(ports[variable]))]).toEqual([variable, true]);
+  for (const variable of ['TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'EMBEDDED_POSTGRES_PORT', 'DURABLE_AGENTS_PORT'] as const) expect([variable, await portClosed(Number(ports[variable]))]).toEqual([variable, true]);
 }, 60_000);

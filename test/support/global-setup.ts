@@ -12,6 +12,7 @@ import { migrate } from '../../src/infra/migrations';
 import { BATCH_READER_ROLE, ensureBatchReaderRole, freePort, startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../src/infra/postgres';
 import { loadConfig } from '../../src/infra/config';
 import { startDevServer } from '../../src/infra/temporal-dev';
+import { formatKeyring, generateKeyring } from '../../src/trust/keyring';
 import { writeWorkflowBundle } from '../../src/workers/bundle';
 
 export default async function globalSetup(): Promise<void> {
@@ -42,6 +43,8 @@ export default async function globalSetup(): Promise<void> {
   await pool.end();
   const bundle = await writeWorkflowBundle(path.join(dir, 'workflow-bundle.js'), path.resolve(__dirname, '../../src/workflows/index.ts'));
 
+  // One keyring for the whole run: test files, the workers they start and the CLI processes they spawn.
+  process.env.DURABLE_AGENTS_ENCRYPTION_KEYS ??= formatKeyring(generateKeyring('test'));
   process.env.TEST_TEMPORAL_ADDRESS = server.address;
   process.env.TEST_DATABASE_URL = database.url;
   process.env.TEST_BATCH_QUERY_DATABASE_URL = database.batchQueryUrl;

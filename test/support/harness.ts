@@ -16,6 +16,9 @@ import { createModelProviders } from '../../src/models/registry';
 import { createPolicies, DEFAULT_POLICY_FILE, policyConfigFrom } from '../../src/policies';
 import type { ModelProvider } from '../../src/models/types';
 import { createAgentWorker } from '../../src/workers/agent-worker';
+import { dataConverter } from '../../src/trust/data-converter';
+import type { Keyring } from '../../src/trust/keyring';
+import { testDataConverter } from './data-converter';
 
 export interface Harness {
   taskQueue: string;
@@ -35,6 +38,8 @@ export interface HarnessOptions {
   /** Worker tuning for throughput tests (defaults: the worker factory's). */
   maxConcurrentWorkflowTaskExecutions?: number;
   maxConcurrentActivityTaskExecutions?: number;
+  /** The worker's and the client's keyring (default: the test run's, testKeyring()); `null`: encryption off. */
+  keyring?: Keyring | null;
   /** SDK log level; 'ERROR' silences the warning each intentionally failing run logs. */
   sdkLogLevel?: 'WARN' | 'ERROR';
   taskQueue?: string;
@@ -70,6 +75,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const log = createLogger({ component: 'test-worker' }, 'error');
   const registry = new AgentRegistry(opts.agents);
   const providers = createModelProviders({ openai: opts.openai, anthropic: opts.anthropic, playbooks: registry.playbooks(), extra: opts.providers ?? [] });
+  const converter = opts.keyring === undefined ? testDataConverter() : dataConverter('default', opts.keyring ?? undefined);
   const nativeConnection = await NativeConnection.connect({ address: env.address });
   // Batch queries run as the restricted role global-setup.ts created, as on a real worker.
   const batchQueries = process.env.TEST_BATCH_QUERY_DATABASE_URL ? new BatchQueryReader(process.env.TEST_BATCH_QUERY_DATABASE_URL) : undefined;
@@ -86,6 +92,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       ...(batchQueries ? { batchQueries } : {}),
     },
     workflowBundlePath: env.bundle,
+    dataConverter: converter,
     maxCachedWorkflows: opts.maxCachedWorkflows,
     maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTaskExecutions,
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions,
@@ -93,7 +100,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   });
   const running = worker.run();
   const connection = await Connection.connect({ address: env.address });
-  const temporal = new Client({ connection, namespace: 'default' });
+  const temporal = new Client({ connection, namespace: 'default', dataConverter: converter });
   return {
     taskQueue,
     agents: new AgentClient(temporal, taskQueue),

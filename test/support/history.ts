@@ -1,13 +1,31 @@
-/** Reading a run's history as a person would in the Web UI. */
-import { defaultPayloadConverter } from '@temporalio/common';
+/** Reading a run's history as a person would in the Web UI (through the codec server). */
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
+import { EncryptionCodec } from '../../src/trust/encryption-codec';
+import { testKeyring } from './data-converter';
 
 export type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
+/** The run's history with every payload opened, as the Web UI shows it with the codec server. */
 export async function historyOf(client: Client, workflowId: string): Promise<HistoryEvent[]> {
   const h = await client.workflow.getHandle(workflowId).fetchHistory();
-  return h.events ?? [];
+  const events = h.events ?? [];
+  await openPayloads(events, new EncryptionCodec(testKeyring(), client.options.namespace));
+  return events;
+}
+
+const isPayload = (v: unknown): v is Payload => typeof v === 'object' && v !== null && 'metadata' in v && 'data' in v;
+
+/** Replaces, in place, every payload anywhere in `node` by its decoded form. */
+async function openPayloads(node: unknown, codec: EncryptionCodec): Promise<void> {
+  if (typeof node !== 'object' || node === null || ArrayBuffer.isView(node)) return;
+  const holder = node as Record<string, unknown>;
+  for (const key of Object.keys(holder)) {
+    const v = holder[key];
+    if (isPayload(v)) holder[key] = (await codec.decode([v]))[0];
+    else await openPayloads(v, codec);
+  }
 }
 
 function summaryOf(e: HistoryEvent): string | undefined {

@@ -5,6 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import type pg from 'pg';
 import { createPool } from '../../src/infra/postgres';
 import { testEnv } from './harness';
+import { testDataConverter } from './data-converter';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -89,7 +90,7 @@ export function workerProcessSuite(agentsModule: string) {
     await pool?.end();
   });
   return {
-    client: (): Client => new Client({ connection: connection! }),
+    client: (): Client => new Client({ connection: connection!, dataConverter: testDataConverter() }),
     pool: (): pg.Pool => pool!,
     async spawn(taskQueue: string): Promise<WorkerProcess> {
       const worker = await spawnWorker(taskQueue, agentsModule);

@@ -179,7 +179,7 @@ const last: Record<string, string> = {};
 
 beforeAll(async () => {
   for (const [name, body] of Object.entries(FILES)) fs.writeFileSync(path.join(WORK, name), `${body}\n`);
-  const [port, uiPort, pgPort] = [await freePort(), await freePort(), await freePort()];
+  const [port, uiPort, pgPort, servicePort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   env = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '',
@@ -189,6 +189,7 @@ beforeAll(async () => {
     TEMPORAL_PORT: String(port),
     TEMPORAL_UI_PORT: String(uiPort),
     EMBEDDED_POSTGRES_PORT: String(pgPort),
+    DURABLE_AGENTS_PORT: String(servicePort),
     CI: 'true',
   };
   if (!DEV) throw new Error('the README has no `npx durable-agents dev` line');

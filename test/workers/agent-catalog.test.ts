@@ -9,6 +9,7 @@ import { AgentClient, NoCatalogError, NoWorkersError } from '../../src/client/ag
 import { agentCatalogId, AGENT_CATALOG_WORKFLOW, catalogQuery, publishCatalogSignal } from '../../src/workflows/agent/definitions';
 import { testAgent } from '../fixtures/test-agents';
 import { startHarness, testEnv, type Harness } from '../support/harness';
+import { testDataConverter } from '../support/data-converter';
 
 let first: Harness;
 
@@ -61,7 +62,7 @@ test('a task queue no worker polls says so at once, naming the queue (a query wo
 test('a task queue whose workers published nothing (not agent workers, or an older version) says so, naming the queue', async () => {
   const taskQueue = `unpublished-${randomUUID()}`;
   const connection = await NativeConnection.connect({ address: testEnv().address });
-  const worker = await Worker.create({ connection, taskQueue, workflowBundle: { codePath: testEnv().bundle } });
+  const worker = await Worker.create({ connection, taskQueue, workflowBundle: { codePath: testEnv().bundle }, dataConverter: testDataConverter() });
   await worker.runUntil(async () => {
     const client = new AgentClient(first.temporal, taskQueue);
     for (let i = 0; i < 50 && !(await client.hasWorkers()); i++) await new Promise((r) => setTimeout(r, 100));

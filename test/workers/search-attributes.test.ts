@@ -13,6 +13,7 @@ import { resolveTemporalCli } from '../../src/infra/temporal-cli';
 import { AgentNameKey } from '../../src/shared/search-attributes';
 import { createAgentWorker } from '../../src/workers/agent-worker';
 import { testEnv } from '../support/harness';
+import { testDataConverter } from '../support/data-converter';
 
 test('a namespace without TenantId, CostUsd, FlowName and the rest is refused, with the command that registers them', async () => {
   const log = createLogger({}, 'error');
@@ -28,6 +29,7 @@ test('a namespace without TenantId, CostUsd, FlowName and the rest is refused, w
       // The check comes before anything the worker would use: empty dependencies suffice.
       deps: { agents: new AgentRegistry([]) } as never,
       workflowBundlePath: testEnv().bundle,
+      dataConverter: testDataConverter(),
     });
     await expect(start).rejects.toThrow(ConfigError);
     await expect(start).rejects.toThrow(

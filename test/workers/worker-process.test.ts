@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Client, Connection, ScheduleNotFoundError } from '@temporalio/client';
 import { housekeepingScheduleId, ScheduleClient } from '../../src/client/schedules';
 import { testEnv } from '../support/harness';
+import { testDataConverter } from '../support/data-converter';
 import { spawnWorker } from '../support/worker-process';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -16,7 +17,7 @@ let client: Client;
 
 beforeAll(async () => {
   connection = await Connection.connect({ address: testEnv().address });
-  client = new Client({ connection });
+  client = new Client({ connection, dataConverter: testDataConverter() });
 });
 afterAll(() => connection?.close());
 

@@ -20,6 +20,7 @@ import type { BatchProgress, BatchSummary } from '../../src/shared/batch-types';
 import { BATCH_RUN_WORKFLOW } from '../../src/workflows/batch/definitions';
 import { testAgent } from '../fixtures/test-agents';
 import { startHarness, testEnv, type Harness } from '../support/harness';
+import { testDataConverter } from '../support/data-converter';
 
 let h: Harness;
 let batches: BatchClient;
@@ -282,7 +283,7 @@ test('every run of a batch that continued as new replays deterministically again
   let replayed = 0;
   while (runId) {
     const history = await h.temporal.workflow.getHandle(id, runId).fetchHistory();
-    await Worker.runReplayHistory({ workflowBundle: { codePath: testEnv().bundle } }, history, id);
+    await Worker.runReplayHistory({ workflowBundle: { codePath: testEnv().bundle }, dataConverter: testDataConverter() }, history, id);
     replayed += 1;
     runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
   }

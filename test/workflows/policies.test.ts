@@ -21,6 +21,7 @@ import { defineTool } from '../../src/tools/define-tool';
 import { cachedAgent, testAgent } from '../fixtures/test-agents';
 import { startFakeLlmServer, type FakeLlmServer } from '../support/fake-llm-server';
 import { startHarness, testEnv, type Harness } from '../support/harness';
+import { testDataConverter } from '../support/data-converter';
 import { activityResults, historyOf } from '../support/history';
 import { scriptedByTask } from '../support/scripted-by-task';
 import { spawnWorker, type WorkerProcess } from '../support/worker-process';
@@ -192,7 +193,7 @@ describe('response cache', () => {
     worker = await spawnWorker(queue, path.resolve(__dirname, '../fixtures/test-agents.ts'));
     const connection = await Connection.connect({ address: testEnv().address });
     try {
-      const other = new AgentClient(new Client({ connection }), queue);
+      const other = new AgentClient(new Client({ connection, dataConverter: testDataConverter() }), queue);
       const third = await other.start('cached', task, { tenantId: T.a });
       await other.result(third.id);
       expect((await modelResults(third.id))[0]!.cache).toBe('l2');
@@ -214,7 +215,7 @@ describe('response cache', () => {
 
     // The hit came back as an activity result, so replay reads it from history.
     const history = await h.temporal.workflow.getHandle(second.id).fetchHistory();
-    await Worker.runReplayHistory({ workflowBundle: { codePath: testEnv().bundle } }, history, second.id);
+    await Worker.runReplayHistory({ workflowBundle: { codePath: testEnv().bundle }, dataConverter: testDataConverter() }, history, second.id);
   });
 });
 

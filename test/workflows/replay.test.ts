@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { testEnv } from '../support/harness';
+import { testDataConverter } from '../support/data-converter';
 
 const DIR = path.resolve(__dirname, '../histories');
 const histories = fs.readdirSync(DIR).filter((f) => f.endsWith('.json'));
@@ -16,5 +17,5 @@ test('there are committed histories to replay', () => {
 
 test.each(histories)('%s replays deterministically', async (file) => {
   const history: unknown = JSON.parse(fs.readFileSync(path.join(DIR, file), 'utf8'));
-  await Worker.runReplayHistory({ workflowBundle: { codePath: testEnv().bundle } }, history, file.replace(/\.json$/, ''));
+  await Worker.runReplayHistory({ workflowBundle: { codePath: testEnv().bundle }, dataConverter: testDataConverter() }, history, file.replace(/\.json$/, ''));
 });
