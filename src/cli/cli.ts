@@ -10,6 +10,7 @@
 import { inspect } from 'node:util';
 import type * as Batch from './batch-commands';
 import type * as Commands from './commands';
+import type * as CodecServer from './codec-server-command';
 import type * as Connect from './connect';
 import type * as Dev from './dev';
 import type * as Flow from './flow-commands';
@@ -30,6 +31,7 @@ type Out = (line: string) => void;
 const load = {
   config: (): typeof ConfigModule => require('../infra/config'),
   commands: (): typeof Commands => require('./commands'),
+  codecServer: (): typeof CodecServer => require('./codec-server-command'),
   connect: (): typeof Connect => require('./connect'),
   batch: (): typeof Batch => require('./batch-commands'),
   schedule: (): typeof Schedule => require('./schedule-commands'),
@@ -64,6 +66,11 @@ export async function main(argv: string[], out: Out = (l) => process.stdout.writ
   if (command === 'dev' || command === 'demo') {
     need(args, 0, command);
     return command === 'dev' ? load.dev().devCommand(config(), out) : load.dev().demoCommand(config(), out);
+  }
+
+  if (command === 'codec-server') {
+    need(args, 0, command);
+    return load.codecServer().codecServerCommand(config(), out);
   }
 
   if (command === 'guard') {

@@ -12,6 +12,7 @@ export const USAGE = `usage: npx durable-agents <command> [options]
 
   dev                              start Temporal (dev server + Web UI), Postgres and a worker
   demo                             start everything and run the support agent end to end
+  codec-server                     serve the payload codec alone, for a Web UI or \`temporal --codec-endpoint\`
   run <agent> "<input>"            start a run and follow it   [--tenant T] [--id ID] [--max-steps N] [--detach]
   status <id>                      show a run's state
   approve <id> <callId>            approve a pending tool call [--by NAME]
@@ -27,7 +28,7 @@ export const USAGE = `usage: npx durable-agents <command> [options]
 ${FLOW_USAGE}
 
 Exit codes: 0 done; 1 failed (a server out of reach, a directory or port in use, a run that failed or does not exist); 2 a mistake in the command line, input or configuration.
-Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TASK_QUEUE, DATABASE_URL, POLICY_CONFIG, OPENAI_API_KEY, ANTHROPIC_API_KEY (see README).`;
+Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TASK_QUEUE, DATABASE_URL, DURABLE_AGENTS_ENCRYPTION_KEYS, POLICY_CONFIG, OPENAI_API_KEY, ANTHROPIC_API_KEY (see README).`;
 
 export const BATCH_USAGE = `usage: npx durable-agents batch <command> [options]
 

@@ -74,6 +74,8 @@ export const ConfigSchema = z.object({
   DURABLE_AGENTS_ENCRYPTION: z.enum(['on', 'off']).default('on'),
   /** The service's port (the codec server the Web UI calls; started by `dev`, `demo` and `codec-server`). */
   DURABLE_AGENTS_PORT: intFromEnv(8234),
+  /** The interface the service listens on; 0.0.0.0 to serve other hosts (behind TLS). */
+  DURABLE_AGENTS_HOST: z.string().min(1).default('127.0.0.1'),
   /** The codec server's bearer token; on the embedded default one is made in the data directory. */
   DURABLE_AGENTS_CODEC_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Web UI origins allowed to call the codec server from a browser, comma-separated; default: the dev server's UI. */

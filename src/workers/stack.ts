@@ -165,7 +165,7 @@ export async function startStack({ config, log, agents: defs, withWorker }: Stac
   try {
     if (!config.TEMPORAL_ADDRESS) {
       // The dev server's Web UI decodes payloads through this stack's codec server.
-      if (keyring) service = await listen(serviceApp({ codec: codecRouteOptions(config, keyring) }), config.DURABLE_AGENTS_PORT);
+      if (keyring) service = await listen(serviceApp({ codec: codecRouteOptions(config, keyring) }), config.DURABLE_AGENTS_PORT, config.DURABLE_AGENTS_HOST);
       dev = await startDevServer({
         uiCodecEndpoint: keyring ? devUiCodecEndpoint(config) : undefined,
         port: config.TEMPORAL_PORT,

@@ -20,7 +20,11 @@ export async function temporalCli(args: string[]): Promise<string> {
 
 /** The raw history's text: the CLI's JSON, and every base64 string in it decoded. */
 export async function rawHistoryText(address: string, workflowId: string): Promise<string> {
-  const json = await temporalCli(['workflow', 'show', '--address', address, '--namespace', 'default', '--workflow-id', workflowId, '--output', 'json']);
+  return withBase64Decoded(await temporalCli(['workflow', 'show', '--address', address, '--namespace', 'default', '--workflow-id', workflowId, '--output', 'json']));
+}
+
+/** JSON text followed by what each of its base64 strings decodes to. */
+export function withBase64Decoded(json: string): string {
   const decoded = [...json.matchAll(/"([A-Za-z0-9+/]{16,}={0,2})"/g)].map((m) => Buffer.from(m[1]!, 'base64').toString('latin1'));
   return [json, ...decoded].join('\n');
 }
