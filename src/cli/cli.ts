@@ -15,6 +15,7 @@ import type * as Connect from './connect';
 import type * as Dev from './dev';
 import type * as Flow from './flow-commands';
 import type * as Guard from './guard-command';
+import type * as Keyring from './keyring-command';
 import type * as Schedule from './schedule-commands';
 import type * as ConfigModule from '../infra/config';
 import type { AgentClient } from '../client/agent-client';
@@ -38,6 +39,7 @@ const load = {
   flow: (): typeof Flow => require('./flow-commands'),
   dev: (): typeof Dev => require('./dev'),
   guard: (): typeof Guard => require('./guard-command'),
+  keyring: (): typeof Keyring => require('./keyring-command'),
 };
 
 /** `batch …` and `schedule …`: their own option table and usage; `argv` starts with the group name. */
@@ -71,6 +73,11 @@ export async function main(argv: string[], out: Out = (l) => process.stdout.writ
   if (command === 'codec-server') {
     need(args, 0, command);
     return load.codecServer().codecServerCommand(config(), out);
+  }
+
+  if (command === 'keyring') {
+    need(args, 1, 'keyring rotate');
+    return load.keyring().keyringCommand(config(), args[0], out);
   }
 
   if (command === 'guard') {

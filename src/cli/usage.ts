@@ -13,6 +13,7 @@ export const USAGE = `usage: npx durable-agents <command> [options]
   dev                              start Temporal (dev server + Web UI), Postgres and a worker
   demo                             start everything and run the support agent end to end
   codec-server                     serve the payload codec alone, for a Web UI or \`temporal --codec-endpoint\`
+  keyring rotate                   a new current encryption key for the embedded default (old keys still decrypt)
   run <agent> "<input>"            start a run and follow it   [--tenant T] [--id ID] [--max-steps N] [--detach]
   status <id>                      show a run's state
   approve <id> <callId>            approve a pending tool call [--by NAME]

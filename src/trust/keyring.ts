@@ -30,7 +30,10 @@ export function parseKeyring(list: string, current?: string): Keyring {
     const id = eq > 0 ? entry.slice(0, eq) : '';
     if (!KEY_ID.test(id)) throw new KeyringError(`key entry "${entry.slice(0, 20)}…" must be <id>=<base64 key> with an id of letters, digits, '.', '_' or '-'`);
     if (keys.has(id)) throw new KeyringError(`key id "${id}" is listed twice`);
-    const key = Buffer.from(entry.slice(eq + 1), 'base64');
+    const text = entry.slice(eq + 1);
+    const key = Buffer.from(text, 'base64');
+    // Node's decoder skips what is not base64: a mistyped key must not pass as a shorter or other one.
+    if (key.toString('base64') !== text && key.toString('base64url') !== text) throw new KeyringError(`key "${id}" is not valid base64`);
     if (key.length !== KEY_BYTES) throw new KeyringError(`key "${id}" is ${key.length} bytes; AES-256 needs ${KEY_BYTES} (openssl rand -base64 32)`);
     keys.set(id, key);
   }
