@@ -6,7 +6,7 @@
  *
  * BENCH_SETUPS (default "default,memory") chooses the setups; the first one measured
  * gives the headline figures and alone runs the sections beyond agent steps (guardrails,
- * cache, budget, batch, policies on vs off).
+ * cache, budget, batch, policies on vs off, encryption on vs off).
  *
  * BENCH_QUICK=1 runs every section with far fewer repetitions and steps (about two
  * minutes on a busy 2-core machine, against an estimated eight to ten for the full
@@ -18,6 +18,7 @@ import { agentSteps, DEFAULT_AGENT_STEPS, type AgentStepsOptions, type AgentStep
 import { batchRows, batchThroughput, type BatchBenchOptions, type BatchBenchResult } from './batch';
 import { budgetLatency, budgetRows, DEFAULT_BUDGET_BENCH, type BudgetBenchOptions, type BudgetBenchResult } from './budget';
 import { CACHE_TARGETS, cacheLatency, cacheRows, DEFAULT_CACHE_BENCH, type CacheBenchOptions, type CacheBenchResult } from './cache';
+import { ENCRYPTION_OVERHEAD_TARGET_MS, encryptionOverhead, encryptionRows, type EncryptionBenchOptions, type EncryptionBenchResult } from './encryption';
 import { shutdownAll, startBenchEnv, type BenchEnv, type BenchEnvOptions } from './env';
 import { DEFAULT_GUARDRAIL_BENCH, GUARDRAIL_TARGETS, guardrailRows, guardrailThroughput, type GuardrailBenchOptions, type GuardrailBenchResult } from './guardrails';
 import { POLICY_OVERHEAD_TARGET_MS, policyOverhead, policyRows, type PolicyOverheadOptions, type PolicyOverheadResult } from './policy-overhead';
@@ -36,6 +37,7 @@ interface Plan {
   budget: BudgetBenchOptions;
   batch: Partial<BatchBenchOptions>;
   policies: PolicyOverheadOptions;
+  encryption: EncryptionBenchOptions;
 }
 
 const FULL: Plan = {
@@ -47,6 +49,7 @@ const FULL: Plan = {
   batch: {}, // batch.ts defaults: 50, 100 and 500 items at concurrency 1, 10 and 50, three times
   // More, shorter rounds rather than long runs: a difference of a few ms must outlast load that comes and goes.
   policies: { rounds: 4, steps: { ...DEFAULT_AGENT_STEPS, steps: 101, repetitions: 2, stepsPerConcurrentRun: 5, throughputRepetitions: 1 } },
+  encryption: { steps: { rounds: 4, steps: { ...DEFAULT_AGENT_STEPS, steps: 101, repetitions: 2, stepsPerConcurrentRun: 5, throughputRepetitions: 1 } }, requests: 300, repetitions: 3 },
 };
 
 const QUICK_STEPS: AgentStepsOptions = { ...DEFAULT_AGENT_STEPS, steps: 51, repetitions: 2, stepsPerConcurrentRun: 5, throughputRepetitions: 1 };
@@ -59,6 +62,7 @@ const QUICK: Plan = {
   budget: { ...DEFAULT_BUDGET_BENCH, pairsPerRun: 5, repetitions: 2 },
   batch: { itemsFor: (c) => Math.max(10, 2 * c), repetitions: 1 },
   policies: { rounds: 2, steps: QUICK_STEPS },
+  encryption: { steps: { rounds: 2, steps: QUICK_STEPS }, requests: 50, repetitions: 2 },
 };
 
 const QUICK_MODE = process.env.BENCH_QUICK === '1';
@@ -97,6 +101,7 @@ interface Sections {
   budget: BudgetBenchResult;
   batch: BatchBenchResult;
   policies: PolicyOverheadResult;
+  encryption: EncryptionBenchResult;
 }
 
 interface Measured {
@@ -122,7 +127,8 @@ async function headlineSections(env: BenchEnv, setup: Setup): Promise<Sections> 
   const budget = await announced('budget', () => budgetLatency(env, PLAN.budget));
   const batch = await announced('batch', () => batchThroughput(env, PLAN.batch));
   const policies = await announced('policies on vs off', () => policyOverhead(env, setup.env, PLAN.policies));
-  return { guardrails, cache, budget, batch, policies };
+  const encryption = await announced('encryption on vs off', () => encryptionOverhead(env, setup.env, PLAN.encryption));
+  return { guardrails, cache, budget, batch, policies, encryption };
 }
 
 /** One environment, every section against it, always shut down. */
@@ -147,7 +153,7 @@ function rows(m: Measured): Row[] {
     { section, metric: 'run wall / steps (client)', value: r.run_ms_per_step, unit: 'ms' },
     { section, metric: 'cpu/step bench proc | server', p50: r.cpu_ms_per_step.worker_process, p99: r.cpu_ms_per_step.temporal_server, unit: 'ms (cols)' },
     { section, metric: `steps_per_s (${m.setup.steps.concurrentRuns} runs x ${m.setup.steps.stepsPerConcurrentRun})`, value: r.steps_per_s, unit: 'steps/s', target: `≥ ${TARGETS.stepsPerS}` },
-    ...(s ? [...guardrailRows(s.guardrails), ...cacheRows(s.cache), ...budgetRows(s.budget), ...batchRows(s.batch), ...policyRows(s.policies)] : []),
+    ...(s ? [...guardrailRows(s.guardrails), ...cacheRows(s.cache), ...budgetRows(s.budget), ...batchRows(s.batch), ...policyRows(s.policies), ...encryptionRows(s.encryption)] : []),
   ];
 }
 
@@ -174,12 +180,14 @@ async function main(): Promise<void> {
     budget: sections.budget,
     batch: sections.batch,
     policies: sections.policies,
+    encryption: sections.encryption,
     targets: {
       step_overhead_ms: { p50: TARGETS.overheadP50, p99: TARGETS.overheadP99 },
       steps_per_s: TARGETS.stepsPerS,
       guardrails: { latency_p50_ms: GUARDRAIL_TARGETS.latencyP50Ms },
       cache: { l1_hit_ms: CACHE_TARGETS.l1HitMs, l2_hit_p50_ms: CACHE_TARGETS.l2HitP50Ms },
       policies: { added_p50_ms: POLICY_OVERHEAD_TARGET_MS },
+      encryption: { added_p50_ms: ENCRYPTION_OVERHEAD_TARGET_MS },
     },
     config: { setup: head.setup.name, what: head.setup.what, options: head.setup.steps, plan: PLAN, ...head.config },
     setups: Object.fromEntries(measured.map((m) => [m.setup.name, { what: m.setup.what, options: m.setup.steps, config: m.config, 'agent-steps': m.agentSteps }])),

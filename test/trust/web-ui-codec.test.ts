@@ -63,7 +63,7 @@ afterAll(async () => {
 async function pageText(page: Page, ready: (text: string) => boolean): Promise<string> {
   let text = '';
   for (let i = 0; i < 60; i++) {
-    text = (await Promise.all(page.frames().map((f) => f.evaluate(() => document.body?.innerText ?? '').catch(() => '')))).join('\n');
+    text = (await Promise.all(page.frames().map((f) => f.locator('body').innerText({ timeout: 2000 }).catch(() => '')))).join('\n');
     if (ready(text)) break;
     await page.waitForTimeout(500);
   }
