@@ -8,6 +8,7 @@
  * worker, Postgres and the provider SDKs, none of which `--help` or `status` need.
  */
 import { inspect } from 'node:util';
+import type * as Audit from './audit-commands';
 import type * as Batch from './batch-commands';
 import type * as Commands from './commands';
 import type * as Connect from './connect';
@@ -36,6 +37,7 @@ const load = {
   flow: (): typeof Flow => require('./flow-commands'),
   dev: (): typeof Dev => require('./dev'),
   guard: (): typeof Guard => require('./guard-command'),
+  audit: (): typeof Audit => require('./audit-commands'),
 };
 
 /** `batch …` and `schedule …`: their own option table and usage; `argv` starts with the group name. */
@@ -114,6 +116,10 @@ export async function main(argv: string[], out: Out = (l) => process.stdout.writ
       return withClient((c, cmd) => cmd.agentsCommand(c, out));
     case 'flow':
       return load.flow().flowCommand(config(), args, o, out);
+    case 'audit': {
+      const [sub, ...rest] = args;
+      return load.audit().auditCommand(config(), sub, rest, { tenant: o.tenant, since: o.since }, out);
+    }
     default:
       throw new UsageError(`unknown command "${command}" (see: npx durable-agents --help)`);
   }
