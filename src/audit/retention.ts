@@ -28,16 +28,20 @@ export interface AuditPruneResult {
   refused: Array<{ tenantId: string; seq: number; problem: string }>;
 }
 
-/** Archives and prunes every tenant's rows older than `keepDays`. A repeat after a failure redoes the same files. */
-export async function archiveAndPrune(pool: pg.Pool, retention: AuditRetention, now = new Date()): Promise<AuditPruneResult> {
-  const cutoff = new Date(now.getTime() - retention.keepDays * 86_400_000);
+/**
+ * Archives and prunes the rows older than `keepDays` of every tenant (or of `tenantId`).
+ * A repeat after a failure redoes the same files.
+ */
+export async function archiveAndPrune(pool: pg.Pool, retention: AuditRetention, opts: { now?: Date; tenantId?: string } = {}): Promise<AuditPruneResult> {
+  const cutoff = new Date((opts.now ?? new Date()).getTime() - retention.keepDays * 86_400_000);
   const result: AuditPruneResult = { archived: 0, pruned: 0, files: [], refused: [] };
   const { rows } = await pool.query<{ tenant_id: string; through: string }>(
-    "SELECT tenant_id, max(seq) AS through FROM audit_log WHERE created_at < $1 AND kind <> 'anchor' GROUP BY tenant_id ORDER BY tenant_id",
-    [cutoff],
+    `SELECT tenant_id, max(seq) AS through FROM audit_log WHERE created_at < $1 AND kind <> 'anchor' ${opts.tenantId !== undefined ? 'AND tenant_id = $2' : ''}
+     GROUP BY tenant_id ORDER BY tenant_id`,
+    opts.tenantId !== undefined ? [cutoff, opts.tenantId] : [cutoff],
   );
   for (const { tenant_id: tenantId, through } of rows) {
-    const done = await pruneTenant(pool, tenantId, Number(through), retention.archiveDir, now);
+    const done = await pruneTenant(pool, tenantId, Number(through), retention.archiveDir, opts.now ?? new Date());
     if ('problem' in done) result.refused.push(done);
     else {
       result.archived += done.archived;
