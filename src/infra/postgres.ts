@@ -250,7 +250,8 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
     await migrate(admin, opts.log);
     if (embedded && opts.seedEmbedded) await opts.seedEmbedded(admin);
   } finally {
-    await admin.end();
+    // Its work is done: a pool that will not close cleanly is no reason to stop starting.
+    await admin.end().catch((err: Error) => opts.log.debug('closing the migration pool failed', { error: err.message }));
   }
   let closing = false;
   // While we shut down ourselves, a lost connection is expected and not worth a warning.
