@@ -10,9 +10,12 @@
  * - budget ledger: `BudgetLedger.releaseStale()` frees holds of attempts that never came
  *   back (a terminated run, a lost worker without retries), then `BudgetLedger.prune()`
  *   deletes settled reservations (committed, released, superseded) older than the
- *   retention; counters stay.
+ *   retention; counters stay;
+ * - audit trail (when the worker has a retention, AUDIT_RETENTION_DAYS): `archiveAndPrune()`
+ *   (src/audit/retention.ts) archives each tenant's old rows to JSONL and leaves an anchor.
  */
 import type pg from 'pg';
+import { archiveAndPrune, type AuditRetention } from '../audit/retention';
 import { BudgetLedger, parseBudgetConfig } from '../policies/budget';
 import { ResponseCache } from '../policies/cache';
 import type { HousekeepingInput, HousekeepingResult } from '../shared/housekeeping-types';
@@ -54,8 +57,8 @@ export async function pruneLedger(db: pg.Pool, staleBefore: Date, olderThan: Dat
   return { released, deleted: await ledger.prune(olderThan) };
 }
 
-/** One housekeeping pass: expired cache rows, then old ledger reservations. */
-async function prune(db: pg.Pool, input: HousekeepingInput): Promise<HousekeepingResult> {
+/** One housekeeping pass: expired cache rows, old ledger reservations, then old audit rows. */
+async function prune(db: pg.Pool, input: HousekeepingInput, auditRetention?: AuditRetention): Promise<HousekeepingResult> {
   const result: HousekeepingResult = { cacheRows: 0, released: 0, reservations: 0, skipped: [] };
   if (await tableExists(db, 'response_cache')) result.cacheRows = await pruneCache(db, input);
   else result.skipped.push('response_cache');
@@ -68,14 +71,24 @@ async function prune(db: pg.Pool, input: HousekeepingInput): Promise<Housekeepin
   } else {
     result.skipped.push('budget_reservations');
   }
+  if (auditRetention) {
+    if (await tableExists(db, 'audit_log')) {
+      const audit = await archiveAndPrune(db, auditRetention);
+      result.audit = { archived: audit.archived, pruned: audit.pruned, refused: audit.refused };
+      // A broken chain is kept as it is, for `durable-agents audit verify` to show; pruning it would hide the break.
+      if (audit.refused.length) throw new Error(`audit rows not pruned: the chain is broken (${audit.refused.map((r) => `tenant ${r.tenantId} row ${r.seq}: ${r.problem}`).join('; ')}); run durable-agents audit verify`);
+    } else {
+      result.skipped.push('audit_log');
+    }
+  }
   return result;
 }
 
-export function createHousekeepingActivities({ db }: Pick<ActivityDeps, 'db'>) {
+export function createHousekeepingActivities({ db, auditRetention }: Pick<ActivityDeps, 'db' | 'auditRetention'>) {
   return {
-    /** One housekeeping pass: expired cache rows, then old ledger reservations. */
+    /** One housekeeping pass: expired cache rows, old ledger reservations, old audit rows. */
     async pruneExpired(input: HousekeepingInput = {}): Promise<HousekeepingResult> {
-      return atActivityBoundary(() => prune(db, input));
+      return atActivityBoundary(() => prune(db, input, auditRetention));
     },
   };
 }

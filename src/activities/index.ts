@@ -4,11 +4,13 @@
  */
 import type pg from 'pg';
 import type { AgentRegistry } from '../agents/registry';
+import type { AuditRetention } from '../audit/retention';
 import type { BatchQueryReader } from '../batch/query';
 import type { Logger } from '../infra/logger';
 import type { ModelProviders } from '../models/registry';
 import type { Policies } from '../policies';
 import { createAgentActivities } from './agent';
+import { createAuditActivities } from './audit';
 import { createBatchActivities } from './batch';
 import { createFlowActivities } from './flows';
 import { createHousekeepingActivities } from './housekeeping';
@@ -23,6 +25,8 @@ export interface ActivityDeps {
   policies: Policies;
   /** Reads batch queries under their restricted role; without it, query batches are refused. */
   batchQueries?: BatchQueryReader;
+  /** How long audit rows stay in Postgres before housekeeping archives and prunes them; absent: kept for good. */
+  auditRetention?: AuditRetention;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -33,6 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createBatchActivities(deps),
     ...createFlowActivities(deps),
     ...createHousekeepingActivities(deps),
+    ...createAuditActivities(deps),
   };
 }
 

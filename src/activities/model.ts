@@ -7,9 +7,12 @@
  */
 import { Context } from '@temporalio/activity';
 import { AgentChangedError, UnknownAgentError } from '../agents/registry';
+import { budgetAlertDecision, budgetStopDecision, guardrailDecision } from '../audit/decisions';
+import type { AuditDecision } from '../audit/types';
 import { withSpan } from '../infra/telemetry';
 import { parseModelRef } from '../models/types';
-import { alertEvents } from '../policies/budget';
+import { alertEvents, BudgetExceededError } from '../policies/budget';
+import { GuardrailBlockedError } from '../policies/guardrails';
 import { runModelStep, type ModelCall, type ModelStepResult, type PendingCharge } from '../policies/model-step';
 import { DEFAULT_MAX_OUTPUT_TOKENS, pinnedOf, type PinnedAgent } from '../shared/agent-spec';
 import type { ChatMessage } from '../shared/messages';
@@ -17,6 +20,7 @@ import type { PolicyEvent } from '../shared/policy-events';
 import type { FlowBudget } from '../shared/run-types';
 import type { ActivityDeps } from './index';
 import { atActivityEdge } from './activity-edge';
+import { recordDecisions } from './audit';
 
 export interface CallModelInput {
   agent: string;
@@ -55,7 +59,7 @@ export type CallModelResult = ModelStepResult;
 /** Attempts of one call share a ledger key; a try after an outage counts on from here, so it supersedes the earlier tries' holds. */
 const ATTEMPTS_PER_TRY = 1000;
 
-export function createModelActivities({ agents, policies, log }: Pick<ActivityDeps, 'agents' | 'policies' | 'log'>) {
+export function createModelActivities({ db, agents, policies, log }: Pick<ActivityDeps, 'db' | 'agents' | 'policies' | 'log'>) {
   return {
     async callModel(input: CallModelInput): Promise<CallModelResult> {
       return atActivityEdge(async () => {
@@ -82,7 +86,12 @@ export function createModelActivities({ agents, policies, log }: Pick<ActivityDe
         };
         const attrs = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': provider, 'gen_ai.request.model': model, 'gen_ai.request.temperature': input.temperature, 'gen_ai.request.max_tokens': maxTokens, 'gen_ai.agent.name': input.agent };
         return withSpan(`chat ${model}`, attrs, async (span) => {
-          const { result, response } = await runModelStep(call, policies);
+          const { result, response, decisions } = await runModelStep(call, policies).catch(async (err: unknown) => {
+            const refused = refusal(err);
+            if (refused) await recordDecisions(db, input.tenantId, [refused]);
+            throw err;
+          });
+          await recordDecisions(db, input.tenantId, decisions);
           span.setAttributes({
             'gen_ai.response.model': response.model,
             'gen_ai.usage.input_tokens': response.usage.inputTokens,
@@ -97,9 +106,20 @@ export function createModelActivities({ agents, policies, log }: Pick<ActivityDe
 
     /** Commits a charge `callModel` could not (Postgres was down); idempotent per attempt, so a repeat charges nothing. */
     async chargeModelCall(pending: PendingCharge): Promise<PolicyEvent[]> {
-      return atActivityEdge(async () => alertEvents((await policies.budget.commit(pending.call, { usd: pending.usd, tokens: pending.tokens })).alerts));
+      return atActivityEdge(async () => {
+        const { alerts } = await policies.budget.commit(pending.call, { usd: pending.usd, tokens: pending.tokens });
+        await recordDecisions(db, pending.call.tenantId, alerts.map(budgetAlertDecision));
+        return alertEvents(alerts);
+      });
     },
   };
+
+  /** A step the policies refused (input blocked, budget spent), as the audit trail records it. */
+  function refusal(err: unknown): AuditDecision | undefined {
+    if (err instanceof GuardrailBlockedError) return guardrailDecision('input', 'block', err.findings);
+    if (err instanceof BudgetExceededError) return budgetStopDecision(err);
+    return undefined;
+  }
 
   /**
    * The agent as the run started with it (calls scheduled by older workflow code carry

@@ -4,6 +4,8 @@
  */
 import { Context } from '@temporalio/activity';
 import type pg from 'pg';
+import { compensationDecision, irreversibleDecision } from '../audit/decisions';
+import type { AuditDecision } from '../audit/types';
 import { policyMetrics, withSpan } from '../infra/telemetry';
 import type { CompensationEntryOutcome } from '../shared/run-types';
 import type { ToolOutcome } from '../shared/tool-plan';
@@ -17,6 +19,7 @@ import { readEffect, runOnce } from '../tools/effects';
 import { isInfrastructureError } from '../infra/outage';
 import type { ActivityDeps } from './index';
 import { atActivityEdge } from './activity-edge';
+import { recordDecisions } from './audit';
 
 export interface RunToolInput {
   agent: string;
@@ -95,7 +98,14 @@ export function createToolActivities({ db, agents, policies, log }: Pick<Activit
           else if (input.outcome === 'unknown') return 'not_executed';
         }
         const attrs = { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': input.tool, 'gen_ai.tool.call.id': input.callId, 'durable_agents.compensation': true };
-        await withSpan(`execute_tool ${input.tool}`, attrs, () => compensate(input.args, result, toolContext(db, input, 'compensate')));
+        try {
+          await withSpan(`execute_tool ${input.tool}`, attrs, () => compensate(input.args, result, toolContext(db, input, 'compensate')));
+        } catch (err) {
+          // Recorded once, by the attempt after which the saga gives up on this step.
+          if (isFinalAttempt(err)) await recordDecisions(db, input.tenantId, [compensationDecision(input.tool, input.callId, input.idempotencyKey, failureType(err))]);
+          throw err;
+        }
+        await recordDecisions(db, input.tenantId, [compensationDecision(input.tool, input.callId, input.idempotencyKey)]);
         return 'compensated' as const;
       });
     },
@@ -111,8 +121,10 @@ export function createToolActivities({ db, agents, policies, log }: Pick<Activit
     const attrs = { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': input.tool, 'gen_ai.tool.call.id': input.callId };
     return withSpan(`execute_tool ${input.tool}`, attrs, async (span) => {
       const events: PolicyEvent[] = [];
-      const done = (outcome: ToolOutcome): ToolOutcome => {
+      const decisions: AuditDecision[] = [];
+      const done = async (outcome: ToolOutcome): Promise<ToolOutcome> => {
         logPolicyEvents(log.child({ ...Context.current().info.workflowExecution }), events);
+        await recordDecisions(db, input.tenantId, decisions);
         return events.length ? { ...outcome, events } : outcome;
       };
       // An unreachable cache is a miss: the tool itself decides whether the step can go on.
@@ -132,10 +144,13 @@ export function createToolActivities({ db, agents, policies, log }: Pick<Activit
           if (err instanceof ToolError) {
             const g = guardToolResult(err.message, guardrails, who);
             if (g.event) events.push(g.event);
+            if (g.decision) decisions.push(withCall(g.decision, input));
             return done({ ok: false, error: g.action === 'block' ? `the tool failed; its error message was withheld by guardrails (${g.summary})` : g.text });
           }
           throw err; // an outage is named at the activity's edge
         }
+        // The effect happened and cannot be undone: the trail says so (not for a result served from the cache, which ran nothing).
+        if (tool.effect === 'irreversible') decisions.push(irreversibleDecision(input.agent, input.tool, input.callId, input.idempotencyKey));
         if (key) await policies.toolResults.set(input.tenantId, key, result, { ttlSeconds: cacheConfig.tools.ttlSeconds }).catch((err: Error) => log.warn('tool result cache store failed', { error: err.message }));
       }
       span.setAttribute('durable_agents.cache', hit ? hit.level : key ? 'miss' : 'bypass');
@@ -144,6 +159,7 @@ export function createToolActivities({ db, agents, policies, log }: Pick<Activit
       const text = typeof result === 'string' ? result : JSON.stringify(result) ?? 'null';
       const guarded = guardToolResult(text, guardrails, who);
       if (guarded.event) events.push(guarded.event);
+      if (guarded.decision) decisions.push(withCall(guarded.decision, input));
       // A result too large for the activity's payload goes back cut; the effect row keeps the whole of it.
       const cut = text.length > MAX_RETURNED_RESULT_CHARS ? { result: `${text.slice(0, MAX_RETURNED_RESULT_CHARS)}…[truncated: ${text.length} characters]`, truncated: true as const } : { result };
       return done({
@@ -154,4 +170,22 @@ export function createToolActivities({ db, agents, policies, log }: Pick<Activit
       });
     });
   }
+}
+
+/** A guardrail decision on a tool's output, with the call it was about. */
+function withCall(d: AuditDecision, input: RunToolInput): AuditDecision {
+  return { ...d, detail: { ...d.detail, tool: input.tool, callId: input.callId }, data: { ...(d.data as object), tool: input.tool, callId: input.callId } };
+}
+
+/** The failure is final: not retryable, or this was the last attempt the retry policy allows. */
+function isFinalAttempt(err: unknown): boolean {
+  const { attempt, retryPolicy } = Context.current().info;
+  if (isInfrastructureError(err)) return false; // the workflow waits out an outage and starts the step again
+  const nonRetryable = (err as { nonRetryable?: boolean; retryable?: boolean }).nonRetryable === true || (err as { retryable?: boolean }).retryable === false;
+  return nonRetryable || (retryPolicy?.maximumAttempts !== undefined && retryPolicy.maximumAttempts > 0 && attempt >= retryPolicy.maximumAttempts);
+}
+
+function failureType(err: unknown): string {
+  const e = err as { type?: unknown; name?: unknown };
+  return typeof e.type === 'string' ? e.type : typeof e.name === 'string' ? e.name : 'Error';
 }

@@ -11,8 +11,8 @@ import { NoWorkersError, type AgentClient } from '../client/agent-client';
 import { PostgresInputStore } from '../batch/input-store';
 import { BatchClient, type BatchInputs, type StartBatchOptions } from '../client/batch-client';
 import { withClient } from './connect';
-import { UnreachableError } from '../client/connect';
 import { UsageError } from './errors';
+import { postgresError } from './postgres-errors';
 import type { BatchOptionValues } from './options';
 import { InvalidInputError } from '../client/ids';
 
@@ -71,13 +71,7 @@ export async function clientErrors<T>(config: Config, fn: () => Promise<T>): Pro
     return await fn();
   } catch (err) {
     if (err instanceof BatchInputError) throw new InvalidInputError(err.message);
-    const code = (err as { code?: string }).code;
-    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === '28P01' || code === '3D000') {
-      const where = config.DATABASE_URL ? 'DATABASE_URL' : `the embedded Postgres on port ${config.EMBEDDED_POSTGRES_PORT}`;
-      throw new UnreachableError(`cannot reach Postgres (${where}: ${(err as Error).message.split('\n')[0]}); start it with "npx durable-agents dev" or set DATABASE_URL`);
-    }
-    if (code === '42P01') throw new UnreachableError(`the batch tables are missing (${(err as Error).message}); start a worker once so migrations apply`);
-    throw err;
+    throw postgresError(config, err, 'the batch tables');
   }
 }
 

@@ -8,6 +8,7 @@
  * worker, Postgres and the provider SDKs, none of which `--help` or `status` need.
  */
 import { inspect } from 'node:util';
+import type * as Audit from './audit-commands';
 import type * as Batch from './batch-commands';
 import type * as Commands from './commands';
 import type * as CodecServer from './codec-server-command';
@@ -40,6 +41,7 @@ const load = {
   dev: (): typeof Dev => require('./dev'),
   guard: (): typeof Guard => require('./guard-command'),
   keyring: (): typeof Keyring => require('./keyring-command'),
+  audit: (): typeof Audit => require('./audit-commands'),
 };
 
 /** `batch …` and `schedule …`: their own option table and usage; `argv` starts with the group name. */
@@ -128,6 +130,10 @@ export async function main(argv: string[], out: Out = (l) => process.stdout.writ
       return withClient((c, cmd) => cmd.agentsCommand(c, out));
     case 'flow':
       return load.flow().flowCommand(config(), args, o, out);
+    case 'audit': {
+      const [sub, ...rest] = args;
+      return load.audit().auditCommand(config(), sub, rest, { tenant: o.tenant, since: o.since }, out);
+    }
     default:
       throw new UsageError(`unknown command "${command}" (see: npx durable-agents --help)`);
   }

@@ -20,6 +20,7 @@ export const OPTIONS = {
   role: { type: 'string' },
   flow: { type: 'string' },
   batch: { type: 'string' },
+  since: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

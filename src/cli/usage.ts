@@ -24,6 +24,8 @@ export const USAGE = `usage: npx durable-agents <command> [options]
   agents                           list the agents the workers serve
   raise-budget <id> [--run-cap USD]  resume a run paused by its budget policy (optionally with a new cap for the run)
   guard [--agent A] [--tenant T] [--role R]  check JSONL {"id","text","direction"} on stdin with the guardrails
+  audit verify [--tenant T]        recompute the audit trail's hash chains; exit 1 at the first broken link
+  audit export [--tenant T] [--since WHEN]  the audit trail as JSONL (WHEN: 2025-01-31, an ISO time, or 7d)
   batch start|status|cancel|list   run an agent over many inputs    (npx durable-agents batch --help)
   schedule create|list|describe|pause|unpause|trigger|backfill|delete   Temporal Schedules for batches, flows, housekeeping
 ${FLOW_USAGE}

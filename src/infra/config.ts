@@ -38,6 +38,20 @@ export const ConfigSchema = z.object({
   POLICY_CONFIG: z.string().min(1).optional(),
   DATABASE_URL: z.string().min(1).optional(),
   /**
+   * Where migrations run: the role that owns the service's tables. Default: DATABASE_URL.
+   * Set it so DATABASE_URL can be a role that does not own them (a member of
+   * `durable_agents_writer`), which cannot rewrite the audit trail.
+   */
+  MIGRATION_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// URL').optional(),
+  /** Audit rows older than this many days are archived (AUDIT_ARCHIVE_DIR) and pruned by housekeeping; `off` keeps them in Postgres for good. */
+  AUDIT_RETENTION_DAYS: z
+    .string()
+    .regex(/^(off|[1-9]\d*)$/, "must be a whole number of days (1 or more), or 'off'")
+    .default('off')
+    .transform((v) => (v === 'off' ? ('off' as const) : Number(v))),
+  /** Where archived audit rows are written as JSONL, one directory per tenant; default `<data dir>/audit-archive`. */
+  AUDIT_ARCHIVE_DIR: z.string().min(1).optional(),
+  /**
    * Where batch queries run: a login role without superuser that may read only the tables
    * batches query. Default: the embedded Postgres's `durable_agents_batch_reader`; with
    * DATABASE_URL set and this unset, query batches are refused.
@@ -89,9 +103,10 @@ export const ConfigSchema = z.object({
   /** Build cache that outlives a checkout (the Temporal CLI takes minutes to build); default `$XDG_CACHE_HOME/durable-agents`. */
   DURABLE_AGENTS_CACHE_DIR: z.string().min(1).optional(),
   XDG_CACHE_HOME: z.string().min(1).optional(),
-}).transform(({ DURABLE_AGENTS_CACHE_DIR, XDG_CACHE_HOME, ...c }) => ({
+}).transform(({ DURABLE_AGENTS_CACHE_DIR, XDG_CACHE_HOME, AUDIT_ARCHIVE_DIR, ...c }) => ({
   ...c,
   DURABLE_AGENTS_CACHE_DIR: DURABLE_AGENTS_CACHE_DIR ?? path.join(XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'durable-agents'),
+  AUDIT_ARCHIVE_DIR: AUDIT_ARCHIVE_DIR ?? path.join(c.DURABLE_AGENTS_DATA_DIR, 'audit-archive'),
 }));
 
 export type Config = z.output<typeof ConfigSchema>;

@@ -44,11 +44,18 @@ export async function migrate(pool: pg.Pool, log: Logger, dir = migrationsDir())
   const applied: string[] = [];
   try {
     await client.query('SELECT pg_advisory_lock($1)', [LOCK_ID]);
-    await client.query(
-      'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+    // Only when missing: a role that may not change the schema (the workers') can still
+    // check that everything is applied.
+    const { rows: has } = await client.query<{ sha: boolean | null }>(
+      "SELECT (SELECT true FROM pg_attribute WHERE attrelid = to_regclass('schema_migrations') AND attname = 'sha256' AND NOT attisdropped) AS sha",
     );
-    // Databases migrated before checksums were kept get the column; their rows stay NULL (unchecked).
-    await client.query('ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS sha256 text');
+    if (!has[0]?.sha) {
+      await client.query(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+      );
+      // Databases migrated before checksums were kept get the column; their rows stay NULL (unchecked).
+      await client.query('ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS sha256 text');
+    }
     const rows = (await client.query<{ version: number; sha256: string | null }>('SELECT version, sha256 FROM schema_migrations')).rows;
     const done = new Map(rows.map((r) => [r.version, r.sha256]));
     for (const m of readMigrations(dir)) {
@@ -65,7 +72,9 @@ export async function migrate(pool: pg.Pool, log: Logger, dir = migrationsDir())
           await tx.query('INSERT INTO schema_migrations (version, name, sha256) VALUES ($1, $2, $3)', [m.version, m.name, m.sha256]);
         });
       } catch (err) {
-        throw new Error(`migration ${m.name} failed: ${(err as Error).message}`);
+        // 42501: insufficient privilege — the role is not the tables' owner.
+        const hint = (err as { code?: string }).code === '42501' ? ` (role ${(await client.query<{ r: string }>('SELECT current_user AS r')).rows[0]?.r} may not change the schema: run migrations as the tables' owner, MIGRATION_DATABASE_URL)` : '';
+        throw new Error(`migration ${m.name} failed: ${(err as Error).message}${hint}`);
       }
       applied.push(m.name);
       log.info('migration applied', { migration: m.name });

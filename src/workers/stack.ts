@@ -176,9 +176,16 @@ export async function startStack({ config, log, agents: defs, withWorker }: Stac
         log,
       });
     }
-    db = await openDatabase({ url: config.DATABASE_URL, batchQueryUrl: config.BATCH_QUERY_DATABASE_URL, dataDir: config.DURABLE_AGENTS_DATA_DIR, port: config.EMBEDDED_POSTGRES_PORT, log });
-    // The README's query batches read the example tickets; only the embedded default has them.
-    if (db.embedded) await seedExampleTickets(db.pool);
+    db = await openDatabase({
+      url: config.DATABASE_URL,
+      migrationUrl: config.MIGRATION_DATABASE_URL,
+      batchQueryUrl: config.BATCH_QUERY_DATABASE_URL,
+      dataDir: config.DURABLE_AGENTS_DATA_DIR,
+      port: config.EMBEDDED_POSTGRES_PORT,
+      log,
+      // The README's query batches read the example tickets; only the embedded default has them.
+      seedEmbedded: seedExampleTickets,
+    });
     const address = dev?.address ?? config.TEMPORAL_ADDRESS!;
     let worker: Worker | undefined;
     let workerDone: Promise<void> | undefined;
@@ -190,7 +197,15 @@ export async function startStack({ config, log, agents: defs, withWorker }: Stac
         connection,
         namespace: config.TEMPORAL_NAMESPACE,
         taskQueue: config.TASK_QUEUE,
-        deps: { db: db.pool, providers, agents, log, policies: createPolicies(policyConfig, { pool: db.pool, providers }), batchQueries },
+        deps: {
+          db: db.pool,
+          providers,
+          agents,
+          log,
+          policies: createPolicies(policyConfig, { pool: db.pool, providers }),
+          batchQueries,
+          ...(config.AUDIT_RETENTION_DAYS === 'off' ? {} : { auditRetention: { keepDays: config.AUDIT_RETENTION_DAYS, archiveDir: config.AUDIT_ARCHIVE_DIR } }),
+        },
         workflowBundlePath: config.WORKFLOW_BUNDLE_PATH ?? defaultWorkflowBundlePath(),
         dataConverter: converter,
         maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,

@@ -29,7 +29,7 @@ function readerUrl(): string {
 }
 
 beforeAll(async () => {
-  pool = new pg.Pool({ connectionString: testEnv().databaseUrl, max: 4 });
+  pool = new pg.Pool({ connectionString: testEnv().adminDatabaseUrl, max: 4 });
   reader = new BatchQueryReader(readerUrl());
   await pool.query(`CREATE TABLE ${table} (body text NOT NULL, ticket text NOT NULL)`);
   await pool.query(`INSERT INTO ${table} VALUES ('granted one', 'T-1'), ('granted two', 'T-2')`);
@@ -149,11 +149,16 @@ test('a query running past the time limit is cancelled, even one that turns its 
 }, 30_000);
 
 test('a reader that logs in as a superuser or the service role is refused, naming the variable', async () => {
-  const wrong = new BatchQueryReader(testEnv().databaseUrl);
-  try {
-    await refused("SELECT 'x' AS input", /BATCH_QUERY_DATABASE_URL .*superuser/, wrong);
-  } finally {
-    await wrong.close();
+  for (const [url, why] of [
+    [testEnv().adminDatabaseUrl, /BATCH_QUERY_DATABASE_URL .*superuser/],
+    [testEnv().databaseUrl, /BATCH_QUERY_DATABASE_URL logs in as role "durable_agents_worker", which has privileges on the service's tables/],
+  ] as const) {
+    const wrong = new BatchQueryReader(url);
+    try {
+      await refused("SELECT 'x' AS input", why, wrong);
+    } finally {
+      await wrong.close();
+    }
   }
 });
 

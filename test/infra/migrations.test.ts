@@ -15,9 +15,9 @@ let admin: pg.Pool;
 let pool: pg.Pool;
 
 beforeAll(async () => {
-  admin = new pg.Pool({ connectionString: testEnv().databaseUrl, max: 1 });
+  admin = new pg.Pool({ connectionString: testEnv().adminDatabaseUrl, max: 1 });
   await admin.query(`CREATE DATABASE ${dbName}`);
-  const url = new URL(testEnv().databaseUrl);
+  const url = new URL(testEnv().adminDatabaseUrl);
   url.pathname = `/${dbName}`;
   pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
 });

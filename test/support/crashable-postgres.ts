@@ -21,7 +21,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { createLogger } from '../../src/infra/logger';
 import { migrate } from '../../src/infra/migrations';
-import { embeddedDatabaseUrl, freePort } from '../../src/infra/postgres';
+import { embeddedAdminUrl, freePort } from '../../src/infra/postgres';
 
 const run = promisify(execFile);
 
@@ -87,7 +87,7 @@ export async function startCrashablePostgres(opts: CrashablePostgresOptions = {}
   await as('initdb', ['-D', dataDir, '--auth=password', `--username=${USER}`, `--pwfile=${pwFile}`, '--encoding=UTF8', '--locale=C']);
   await start();
   running = true;
-  const url = embeddedDatabaseUrl(port);
+  const url = embeddedAdminUrl(port);
   const pool = new pg.Pool({ connectionString: url, max: 1 });
   await migrate(pool, createLogger({ component: 'crashable-postgres' }, 'error')).finally(() => pool.end());
 

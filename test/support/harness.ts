@@ -24,7 +24,10 @@ export interface Harness {
   taskQueue: string;
   agents: AgentClient;
   temporal: Client;
+  /** The worker's own pool: logged in as the workers' role. */
   pool: pg.Pool;
+  /** The tables' owner (a superuser on the embedded server): for a test's DDL and tampering. */
+  admin: pg.Pool;
   worker: Worker;
   shutdown(): Promise<void>;
 }
@@ -50,12 +53,13 @@ export interface HarnessOptions {
   databaseUrl?: string;
 }
 
-export function testEnv(): { address: string; databaseUrl: string; bundle: string } {
+export function testEnv(): { address: string; databaseUrl: string; adminDatabaseUrl: string; bundle: string } {
   const address = process.env.TEST_TEMPORAL_ADDRESS;
   const databaseUrl = process.env.TEST_DATABASE_URL;
+  const adminDatabaseUrl = process.env.TEST_ADMIN_DATABASE_URL;
   const bundle = process.env.TEST_WORKFLOW_BUNDLE;
-  if (!address || !databaseUrl || !bundle) throw new Error('test environment missing: run through jest (global-setup.ts)');
-  return { address, databaseUrl, bundle };
+  if (!address || !databaseUrl || !adminDatabaseUrl || !bundle) throw new Error('test environment missing: run through jest (global-setup.ts)');
+  return { address, databaseUrl, adminDatabaseUrl, bundle };
 }
 
 function quietRuntime(level: 'WARN' | 'ERROR' = 'WARN'): void {
@@ -72,6 +76,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const taskQueue = opts.taskQueue ?? `test-${randomUUID()}`;
   // Connections that lose their server (a test stopping Postgres) must not end the test process.
   const pool = createPool({ connectionString: opts.databaseUrl ?? env.databaseUrl, max: 10 });
+  const admin = createPool({ connectionString: env.adminDatabaseUrl, max: 2 });
   const log = createLogger({ component: 'test-worker' }, 'error');
   const registry = new AgentRegistry(opts.agents);
   const providers = createModelProviders({ openai: opts.openai, anthropic: opts.anthropic, playbooks: registry.playbooks(), extra: opts.providers ?? [] });
@@ -106,6 +111,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     agents: new AgentClient(temporal, taskQueue),
     temporal,
     pool,
+    admin,
     worker,
     async shutdown() {
       worker.shutdown();
@@ -114,6 +120,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       await connection.close();
       await batchQueries?.close();
       await pool.end();
+      await admin.end();
     },
   };
 }

@@ -170,8 +170,8 @@ describe('sources', () => {
 
   test('a Postgres query on a table granted to the batch-query role', async () => {
     const table = `batch_test_tickets_${Date.now()}`;
-    await h.pool.query(`CREATE TABLE ${table} AS SELECT 'query item ' || g AS body, 'Q' || g AS ticket FROM generate_series(1, 6) g`);
-    await h.pool.query(`GRANT SELECT ON ${table} TO ${BATCH_READER_ROLE}`);
+    await h.admin.query(`CREATE TABLE ${table} AS SELECT 'query item ' || g AS body, 'Q' || g AS ticket FROM generate_series(1, 6) g`);
+    await h.admin.query(`GRANT SELECT ON ${table} TO ${BATCH_READER_ROLE}`);
     try {
       const sql = `SELECT body AS input, ticket AS key FROM ${table} ORDER BY ticket`;
       const { id } = await batches.startBatch({ agent: 'batcher' }, { query: sql }, { concurrency: 3 });
@@ -179,7 +179,7 @@ describe('sources', () => {
       expect(summary).toMatchObject({ total: 6, succeeded: 6, failed: 0 });
       expect((await itemRows(id)).map((r) => r.key)).toEqual(['Q1', 'Q2', 'Q3', 'Q4', 'Q5', 'Q6']);
     } finally {
-      await h.pool.query(`DROP TABLE ${table}`);
+      await h.admin.query(`DROP TABLE ${table}`);
     }
   });
 

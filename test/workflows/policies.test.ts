@@ -276,15 +276,15 @@ describe('budget', () => {
     // A real Postgres failure: a trigger refuses the first commit of this run's calls, once.
     const id = `commitfail-${randomUUID()}`;
     const name = `fail_commit_${run.replace(/-/g, '')}`;
-    await h.pool.query(`CREATE SEQUENCE ${name}`);
-    await h.pool.query(`CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+    await h.admin.query(`CREATE SEQUENCE ${name}`);
+    await h.admin.query(`CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         IF NEW.workflow_id = '${id}' AND NEW.status = 'committed' THEN
           IF nextval('${name}') = 1 THEN RAISE EXCEPTION 'injected: the database went away for a moment'; END IF;
         END IF;
         RETURN NEW;
       END $$`);
-    await h.pool.query(`CREATE TRIGGER ${name} BEFORE INSERT OR UPDATE ON budget_reservations FOR EACH ROW EXECUTE FUNCTION ${name}()`);
+    await h.admin.query(`CREATE TRIGGER ${name} BEFORE INSERT OR UPDATE ON budget_reservations FOR EACH ROW EXECUTE FUNCTION ${name}()`);
     try {
       const task = `blip ${run}`;
       scripts.set(task, [{ content: 'paid once, recorded once' }]);
@@ -298,9 +298,9 @@ describe('budget', () => {
       // The failure did happen: the trigger fired for the failed try and the one that passed.
       expect(Number((await h.pool.query(`SELECT last_value FROM ${name}`)).rows[0].last_value)).toBeGreaterThanOrEqual(2);
     } finally {
-      await h.pool.query(`DROP TRIGGER IF EXISTS ${name} ON budget_reservations`);
-      await h.pool.query(`DROP FUNCTION IF EXISTS ${name}()`);
-      await h.pool.query(`DROP SEQUENCE IF EXISTS ${name}`);
+      await h.admin.query(`DROP TRIGGER IF EXISTS ${name} ON budget_reservations`);
+      await h.admin.query(`DROP FUNCTION IF EXISTS ${name}()`);
+      await h.admin.query(`DROP SEQUENCE IF EXISTS ${name}`);
     }
   });
 

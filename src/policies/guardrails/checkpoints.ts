@@ -3,6 +3,8 @@
  * call, the model's answer after it, and a tool's result before the next call. Each turns
  * a {@link GuardrailRun} into what its caller needs and a policy event for the history.
  */
+import { guardrailDecision } from '../../audit/decisions';
+import type { AuditDecision } from '../../audit/types';
 import { DurableAgentsError } from '../../shared/errors';
 import { FailureType } from '../../shared/failures';
 import type { ChatMessage } from '../../shared/messages';
@@ -42,6 +44,7 @@ function describeRun(direction: string, run: GuardrailRun): string {
 export function guardInput(messages: ChatMessage[], config: GuardrailConfig, who: GuardSubject) {
   const events: PolicyEvent[] = [];
   const redactions: Array<{ index: number; content: string }> = [];
+  const decisions: AuditDecision[] = [];
   const sent = messages.map((m, index) => {
     if (m.role !== 'user') return m;
     const run = runGuardrails('input', m.content, config, who);
@@ -49,11 +52,12 @@ export function guardInput(messages: ChatMessage[], config: GuardrailConfig, who
     if (run.action === 'block') throw new GuardrailBlockedError(`input blocked by guardrails: ${describeRun('input', run)}`, run.findings);
     if (run.action === 'redact') {
       redactions.push({ index, content: run.redacted });
+      decisions.push(guardrailDecision('input', 'redact', run.findings, { message: index }));
       return { ...m, content: run.redacted };
     }
     return m;
   });
-  return { sent, events, redactions };
+  return { sent, events, redactions, decisions };
 }
 
 /**
@@ -65,21 +69,23 @@ export function guardOutput(
   content: string | null,
   config: GuardrailConfig,
   ctx: Omit<GuardContext, 'direction'> & GuardSubject,
-): { content: string | null; events: PolicyEvent[]; invalid?: string } {
-  if (!content) return { content, events: [] };
+): { content: string | null; events: PolicyEvent[]; decisions: AuditDecision[]; invalid?: string } {
+  if (!content) return { content, events: [], decisions: [] };
   const run = runGuardrails('output', content, config, ctx);
   const events: PolicyEvent[] = run.findings.length ? [{ kind: 'guardrail', detail: describeRun('output', run) }] : [];
   if (run.action === 'block') {
     // Schema findings alone leak nothing: the model keeps its answer to correct it.
-    if (run.findings.every((f) => f.type === 'schema')) return { content, events, invalid: run.findings.map((f) => f.rule).join('; ') };
-    return { content: `[response withheld by output guardrails: ${describeRun('output', run)}]`, events };
+    if (run.findings.every((f) => f.type === 'schema')) return { content, events, decisions: [], invalid: run.findings.map((f) => f.rule).join('; ') };
+    return { content: `[response withheld by output guardrails: ${describeRun('output', run)}]`, events, decisions: [guardrailDecision('output', 'block', run.findings)] };
   }
-  return { content: run.action === 'redact' ? run.redacted : content, events };
+  const decisions = run.action === 'redact' ? [guardrailDecision('output', 'redact', run.findings)] : [];
+  return { content: run.action === 'redact' ? run.redacted : content, events, decisions };
 }
 
 /** Checks a tool's output before it reaches the model: tool results are untrusted input. */
 export function guardToolResult(text: string, config: GuardrailConfig, who: GuardSubject) {
   const run = runGuardrails('tool_result', text, config, who);
   const event: PolicyEvent | undefined = run.findings.length ? { kind: 'guardrail', detail: describeRun('tool_result', run) } : undefined;
-  return { action: run.action, text: run.action === 'redact' ? run.redacted : text, event, summary: describeRun('tool_result', run) };
+  const decision = run.action === 'allow' ? undefined : guardrailDecision('tool_result', run.action, run.findings);
+  return { action: run.action, text: run.action === 'redact' ? run.redacted : text, event, decision, summary: describeRun('tool_result', run) };
 }

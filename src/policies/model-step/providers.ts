@@ -1,4 +1,6 @@
 /** Steps 3–7 of the model step (see step.ts), on a cache miss: route, reserve, call the chain, commit, store. */
+import { budgetAlertDecision, fallbackDecision, overReservationDecision } from '../../audit/decisions';
+import type { AuditDecision } from '../../audit/types';
 import { costOf } from '../../models/pricing';
 import type { ModelRequest, ModelResponse } from '../../models/types';
 import type { PolicyEvent } from '../../shared/policy-events';
@@ -21,6 +23,7 @@ export async function askProviders(call: ModelCall, request: ModelRequest, slot:
     costUsd: charged.costUsd,
     cache: slot ? 'miss' : 'bypass',
     events: [...routed.events, ...called.events, ...charged.events],
+    decisions: [...called.decisions, ...charged.decisions],
     ...(charged.pendingCharge ? { pendingCharge: charged.pendingCharge } : {}),
   };
 }
@@ -60,7 +63,7 @@ async function reserveAndCall(
   ledger: BudgetCall,
   plan: RoutePlan,
   policies: ModelStepPolicies,
-): Promise<{ held: Reservation; response: ModelResponse; events: PolicyEvent[] }> {
+): Promise<{ held: Reservation; response: ModelResponse; events: PolicyEvent[]; decisions: AuditDecision[] }> {
   try {
     const held = await policies.budget.reserve(ledger, estimateChainCost(plan.chain, request));
     if (held.duplicate && held.status !== 'reserved') {
@@ -68,8 +71,9 @@ async function reserveAndCall(
       throw new Error(`budget reservation ${ledger.activityId}#${ledger.attempt} is already ${held.status}`);
     }
     const routed = await policies.router.complete(request, { tenantId: call.tenantId, agent: call.agent, plan, signal: call.signal });
-    const events = routed.attempts.filter((a) => a.outcome !== 'ok').map((a): PolicyEvent => ({ kind: 'fallback', detail: describeAttempt(a) }));
-    return { held, response: routed.response, events };
+    const fallbacks = routed.attempts.filter((a) => a.outcome !== 'ok');
+    const events = fallbacks.map((a): PolicyEvent => ({ kind: 'fallback', detail: describeAttempt(a) }));
+    return { held, response: routed.response, events, decisions: fallbacks.map(fallbackDecision) };
   } catch (err) {
     // The next attempt (or try) of this call supersedes the hold if this release fails too.
     await policies.budget.release(ledger).catch((e: Error) => call.log.warn('budget release failed; the next attempt supersedes the hold', { error: e.message }));
@@ -92,20 +96,22 @@ async function commit(
   held: Reservation,
   response: ModelResponse,
   policies: ModelStepPolicies,
-): Promise<{ costUsd: number; events: PolicyEvent[]; pendingCharge?: PendingCharge }> {
+): Promise<{ costUsd: number; events: PolicyEvent[]; decisions: AuditDecision[]; pendingCharge?: PendingCharge }> {
   const costUsd = costOf(response.model, response.usage).usd;
   const events: PolicyEvent[] = [];
+  const decisions: AuditDecision[] = [];
   if (held.heldUsd > 0 && costUsd > held.heldUsd + 1e-9) {
     // Only a provider that ignores the output bound (or a tokenizer the estimate does not cover) gets here: say so, the limits are at stake.
     events.push({ kind: 'budget_alert', detail: `the call cost $${costUsd.toFixed(6)}, more than the $${held.heldUsd.toFixed(6)} held for it` });
+    decisions.push(overReservationDecision(held.heldUsd, costUsd));
   }
   const spend = { usd: costUsd, tokens: response.usage.inputTokens + response.usage.outputTokens };
   try {
     const committed = await commitAnswered(() => policies.budget.commit(ledger, spend), call.log);
-    return { costUsd, events: [...events, ...alertEvents(committed.alerts)] };
+    return { costUsd, events: [...events, ...alertEvents(committed.alerts)], decisions: [...decisions, ...committed.alerts.map(budgetAlertDecision)] };
   } catch (err) {
     call.log.warn('budget commit failed; the workflow commits it later', { error: (err as Error).message });
-    return { costUsd, events, pendingCharge: { call: ledger, usd: spend.usd, tokens: spend.tokens } };
+    return { costUsd, events, decisions, pendingCharge: { call: ledger, usd: spend.usd, tokens: spend.tokens } };
   }
 }
 

@@ -16,6 +16,7 @@
  * policy event, so it lands in the run's history. Plain code: the `callModel` activity
  * adds Temporal's context, the span and the failure mapping.
  */
+import type { AuditDecision } from '../../audit/types';
 import { policyMetrics } from '../../infra/telemetry';
 import { parseModelRef, type ModelResponse } from '../../models/types';
 import { callIdFor } from '../../shared/call-ids';
@@ -28,10 +29,15 @@ import { logPolicyEvents } from '../log-events';
 import { askProviders } from './providers';
 import type { Answer, CacheSlot, ModelCall, ModelStepPolicies, ModelStepResult } from './types';
 
-/** The step's result, and the response it came from (for the caller's span: a cache hit's tokens too). */
+/**
+ * The step's result; the response it came from (for the caller's span: a cache hit's
+ * tokens too); and the decisions the audit trail records, in the order they were made
+ * (kept out of the result: the run's history has its events already).
+ */
 export interface ModelStep {
   result: ModelStepResult;
   response: ModelResponse;
+  decisions: AuditDecision[];
 }
 
 /** Runs the model step for `call`; policy errors (a guardrail block, a budget stop, no model available) are thrown as they are. */
@@ -58,7 +64,7 @@ export async function runModelStep(call: ModelCall, policies: ModelStepPolicies)
     ...(output.invalid ? { invalidOutput: output.invalid } : {}),
     ...(answer.pendingCharge ? { pendingCharge: answer.pendingCharge } : {}),
   };
-  return { result, response: answer.response };
+  return { result, response: answer.response, decisions: [...input.decisions, ...(answer.decisions ?? []), ...output.decisions] };
 }
 
 /** Where the response is cached, if this request may be: the tenant's and agent's settings allow it and it is deterministic. */

@@ -1,4 +1,5 @@
 /** The model step's one input (the call as the policies see it) and its result. */
+import type { AuditDecision } from '../../audit/types';
 import type { Logger } from '../../infra/logger';
 import type { ModelRequest, ModelResponse } from '../../models/types';
 import type { PinnedAgent } from '../../shared/agent-spec';
@@ -82,5 +83,7 @@ export interface Answer {
   costUsd: number;
   cache: CacheOutcome;
   events: PolicyEvent[];
+  /** The fallbacks and budget alerts on the way, for the audit trail. */
+  decisions?: AuditDecision[];
   pendingCharge?: PendingCharge;
 }

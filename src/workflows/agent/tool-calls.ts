@@ -15,6 +15,7 @@ import type { AgentRunInput, CompensationEntry } from '../../shared/run-types';
 import type { ToolCallPlan, ToolOutcome } from '../../shared/tool-plan';
 import type { AgentRunBook } from './agent-run-book';
 import type { ApprovalDecision, ApprovalDesk } from './approvals';
+import { audit } from '../audit';
 import { failureMessage } from '../failure-message';
 import type { Handoffs } from './handoff';
 import { throughOutages } from '../outages';
@@ -140,8 +141,9 @@ export class ToolCalls {
         throw err;
       });
     const timedOut = d.decision === 'timed_out';
-    // Who decided what, for the `state` query and the run's Web UI page.
+    // Who decided what, for the `state` query and the run's Web UI page, and for the audit trail.
     this.book.note({ kind: 'approval', detail: `${plan.tool} ${plan.callId} ${decisionText(d, agent.approval.timeout)}` });
+    await audit(this.auditRecord(plan, d, agent.approval.timeout));
     if (timedOut && d.outcome === 'fail') {
       throw ApplicationFailure.nonRetryable(`approval for ${plan.tool} (${plan.callId}) timed out`, FailureType.ApprovalTimedOut);
     }
@@ -153,6 +155,16 @@ export class ToolCalls {
     }
     rec.status = 'running';
     return undefined;
+  }
+
+  /** The decision as the audit trail keeps it: who, on which call, what; the arguments' hash and any reason only in its digest. */
+  private auditRecord(plan: ReadyPlan, d: ApprovalDecision, timeout: string) {
+    const call = { tool: plan.tool, callId: plan.callId };
+    const data = { ...call, argsHash: plan.argsHash, ...d };
+    const tenantId = this.input.tenantId;
+    if (d.decision === 'timed_out') return { tenantId, kind: 'approval_timeout' as const, principal: 'system:approval-timeout', detail: { ...call, outcome: d.outcome, timeout }, data };
+    const kind = d.decision === 'approved' ? ('approval' as const) : ('rejection' as const);
+    return { tenantId, kind, principal: d.by ?? 'unknown', detail: { ...call, decision: d.decision }, data };
   }
 
   private execute(agent: AgentSpec, t: ToolSpec, plan: ReadyPlan, idempotencyKey: string): Promise<ToolOutcome> {

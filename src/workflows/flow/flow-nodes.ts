@@ -12,6 +12,7 @@ import type { FlowAgentCall, FlowEscalationNode, FlowLoopNode, FlowMapNode, Flow
 import { FailureType } from '../../shared/failures';
 import { ZERO_USAGE } from '../../shared/messages';
 import type { agentRun } from '../agent/agent-run';
+import { audit } from '../audit';
 import { AGENT_RUN_WORKFLOW } from '../agent/definitions';
 import { FlowNameKey } from '../../shared/search-attributes';
 import { failureCost, failureMessage } from '../failure-message';
@@ -275,6 +276,8 @@ export class NodeRunner {
     const answer = await this.desk.wait({ nodeId: id, prompt, ...(node.assignee ? { assignee: node.assignee } : {}), since: since.toISOString(), deadline }, node.timeout);
     if (answer) {
       this.book.note('escalation_answered', `${id} answered by ${answer.by ?? 'someone'}: ${answer.answer}`, id);
+      // The answer itself is a person's text: the trail keeps its digest only.
+      await audit({ tenantId: this.tenantId, kind: 'escalation_answer', principal: answer.by ?? 'unknown', detail: { nodeId: id }, data: { nodeId: id, answer: answer.answer, by: answer.by ?? null } });
       return { status: 'completed', answer: answer.answer, output: { answer: answer.answer, ...(answer.by ? { by: answer.by } : {}) }, ...(answer.by ? { by: answer.by } : {}), costUsd: 0 };
     }
     if (!node.onTimeout) throw ApplicationFailure.nonRetryable(`nobody answered within ${node.timeout}`, FailureType.EscalationTimedOut);
