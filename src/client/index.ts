@@ -2,6 +2,8 @@
 export { AgentClient, type StartOptions, type ListFilter, type RunSummary } from './agent-client';
 export { InvalidInputError } from './ids';
 export { CONNECT_TIMEOUT_MS, connectClient, UnreachableError } from './connect';
+export { configuredDataConverter, dataConverter } from '../trust/data-converter';
+export { parseKeyring, type Keyring } from '../trust/keyring';
 export type { WorkflowSummary } from './visibility';
 export { FlowClient, type FlowListFilter, type FlowRunSummary, type StartFlowOptions } from './flow-client';
 export { InvalidFlowError } from '../flows/validate';
