@@ -52,7 +52,7 @@ test('importing the package entry, starting a run and reading its result loads n
   expect(fs.existsSync(path.join(ROOT, main))).toBe(true); // built by `npm test`'s pretest
   const task = `sdk only ${randomUUID()}`;
   scripts.set(task, [{ content: 'answered through the SDK' }]);
-  const r = await runScript({ PACKAGE_ROOT: ROOT, TASK: task, TEMPORAL_ADDRESS: testEnv().address, TASK_QUEUE: h.taskQueue });
+  const r = await runScript({ PACKAGE_ROOT: ROOT, TASK: task, TEMPORAL_ADDRESS: testEnv().address, TASK_QUEUE: h.taskQueue, DURABLE_AGENTS_ENCRYPTION_KEYS: process.env.DURABLE_AGENTS_ENCRYPTION_KEYS! });
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   const { answer, status, loaded } = JSON.parse(r.stdout) as { answer: string; status: string; loaded: string[] };
