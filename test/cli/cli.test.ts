@@ -23,7 +23,7 @@ function cli(args: string[], env: Record<string, string> = {}, command: string[]
   return new Promise((resolve) => {
     const child = spawn(command[0]!, [...command.slice(1), ...args], {
       cwd: path.resolve(__dirname, '../..'),
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TEMPORAL_ADDRESS: testEnv().address, TASK_QUEUE: h.taskQueue, ...env },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TEMPORAL_ADDRESS: testEnv().address, TASK_QUEUE: h.taskQueue, DURABLE_AGENTS_ENCRYPTION_KEYS: process.env.DURABLE_AGENTS_ENCRYPTION_KEYS!, ...env },
     });
     let stdout = '';
     let stderr = '';

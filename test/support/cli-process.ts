@@ -16,7 +16,7 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['-r', path.join(ROOT, 'test/support/register-ts.js'), path.join(ROOT, 'src/cli/cli.ts'), ...args], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TEMPORAL_ADDRESS: testEnv().address, DATABASE_URL: testEnv().databaseUrl, ...env },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TEMPORAL_ADDRESS: testEnv().address, DATABASE_URL: testEnv().databaseUrl, DURABLE_AGENTS_ENCRYPTION_KEYS: process.env.DURABLE_AGENTS_ENCRYPTION_KEYS!, ...env },
     });
     let stdout = '';
     let stderr = '';
