@@ -153,8 +153,6 @@ export async function startStack({ config, log, agents: defs, withWorker }: Stac
   const agents = new AgentRegistry(defs, { modelOverride: config.DURABLE_AGENTS_MODEL });
   const providers = withWorker ? createModelProviders({ ...providerOptionsFrom(config), playbooks: agents.playbooks() }) : undefined;
   const policyConfig = providers ? loadPolicyConfig(config.POLICY_CONFIG, providers.names()) : undefined;
-  const keyring = keyringFromConfig(config);
-  const converter = dataConverter(config.TEMPORAL_NAMESPACE, keyring);
   routeSdkLogs(log, config.LOG_LEVEL);
   const release = await claimEmbedded(config);
   let dev: DevServer | undefined;
@@ -163,6 +161,9 @@ export async function startStack({ config, log, agents: defs, withWorker }: Stac
   let batchQueries: BatchQueryReader | undefined;
   let service: Listening | undefined;
   try {
+    // After the data directory is ours: the embedded default's keyring is created in it.
+    const keyring = keyringFromConfig(config);
+    const converter = dataConverter(config.TEMPORAL_NAMESPACE, keyring);
     if (!config.TEMPORAL_ADDRESS) {
       // The dev server's Web UI decodes payloads through this stack's codec server.
       if (keyring) service = await listen(serviceApp({ codec: codecRouteOptions(config, keyring) }), config.DURABLE_AGENTS_PORT, config.DURABLE_AGENTS_HOST);

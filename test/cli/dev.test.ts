@@ -69,7 +69,7 @@ afterAll(async () => {
 
 test('a second dev or demo on the same data directory names the running one', async () => {
   const dir = env.DURABLE_AGENTS_DATA_DIR!;
-  const expected = `durable-agents: data directory ${dir} is in use by durable-agents (pid ${first.child.pid}, ports ${ports.TEMPORAL_PORT}, ${ports.TEMPORAL_UI_PORT}, ${ports.EMBEDDED_POSTGRES_PORT}, ${ports.DURABLE_AGENTS_PORT}): stop it, or set DURABLE_AGENTS_DATA_DIR to another directory\n`;
+  const expected = `durable-agents: data directory ${dir} is in use by durable-agents (pid ${first.child.pid}, ports ${ports.TEMPORAL_PORT}, ${ports.TEMPORAL_UI_PORT}, ${ports.DURABLE_AGENTS_PORT}, ${ports.EMBEDDED_POSTGRES_PORT}): stop it, or set DURABLE_AGENTS_DATA_DIR to another directory\n`;
   for (const command of ['dev', 'demo']) {
     // Other ports too: the data directory alone is what is shared.
     expect(await run([command], { ...env, ...(await freePorts()) })).toEqual({ code: 1, stderr: expected });

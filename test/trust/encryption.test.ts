@@ -87,7 +87,7 @@ test('raw history holds none of the task, the e-mail, the card, tool arguments a
 
   const raw = await rawHistoryText(testEnv().address, id);
   expect(raw).toContain('binary/encrypted'); // the CLI did print the payloads
-  for (const secret of [TASK, EMAIL, CARD, NOTE, ANSWER, 'find_customer {']) expect([secret, raw.includes(secret)]).toEqual([secret, false]);
+  for (const secret of [TASK, EMAIL, CARD, NOTE, ANSWER, 'find_customer {', 'tool find_customer' /* an activity summary */]) expect([secret, raw.includes(secret)]).toEqual([secret, false]);
   // Search attributes are never encrypted: they hold names and ids only.
   const sa = (await h.temporal.workflow.getHandle(id).describe()).typedSearchAttributes;
   expect([sa.get(AgentNameKey), sa.get(TenantIdKey)]).toEqual(['clerk', 'acme']);
@@ -95,6 +95,14 @@ test('raw history holds none of the task, the e-mail, the card, tool arguments a
   const opened = await historyOf(h.temporal, id);
   expect(defaultPayloadConverter.fromPayload(opened[0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!)).toMatchObject({ input: TASK });
   expect(activityResults(opened, 'runTool')).toEqual([{ ok: true, result: { email: EMAIL, note: NOTE } }]);
+});
+
+test('memo is sealed like any payload', async () => {
+  const h = await harness();
+  const handle = await h.temporal.workflow.start('agentRun', { taskQueue: h.taskQueue, workflowId: `memo-${Date.now()}`, args: [{ agent: 'clerk', input: 'hello', tenantId: 'acme' }], memo: { customer: EMAIL } });
+  await handle.result();
+  expect((await handle.describe()).memo).toEqual({ customer: EMAIL });
+  expect(await rawHistoryText(testEnv().address, handle.workflowId)).not.toContain(EMAIL);
 });
 
 test("a failure's message (which can quote data) is sealed too", async () => {
