@@ -2,6 +2,7 @@
  * Activities are built once per worker from their dependencies; workflows proxy the
  * type of this factory's result.
  */
+import type { KeyObject } from 'node:crypto';
 import type pg from 'pg';
 import type { AgentRegistry } from '../agents/registry';
 import type { BatchQueryReader } from '../batch/query';
@@ -10,6 +11,7 @@ import type { ModelProviders } from '../models/registry';
 import type { Policies } from '../policies';
 import { createAgentActivities } from './agent';
 import { createBatchActivities } from './batch';
+import { createDecisionActivities } from './decisions';
 import { createFlowActivities } from './flows';
 import { createHousekeepingActivities } from './housekeeping';
 import { createModelActivities } from './model';
@@ -23,6 +25,8 @@ export interface ActivityDeps {
   policies: Policies;
   /** Reads batch queries under their restricted role; without it, query batches are refused. */
   batchQueries?: BatchQueryReader;
+  /** The public keys decision tokens must be signed with (this worker's namespace); without them every decision is refused. */
+  decisionKeys?: readonly KeyObject[];
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -33,6 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createBatchActivities(deps),
     ...createFlowActivities(deps),
     ...createHousekeepingActivities(deps),
+    ...createDecisionActivities(deps),
   };
 }
 

@@ -1,5 +1,6 @@
 /** Public client SDK. */
 export { AgentClient, type StartOptions, type ListFilter, type RunSummary } from './agent-client';
+export { ServiceClient, ServiceRequestError, type ApprovalResult, type EscalationResult, type Problem, type ServiceClientOptions, type StartRunRequest } from './service-client';
 export { InvalidInputError } from './ids';
 export { CONNECT_TIMEOUT_MS, connectClient, UnreachableError } from './connect';
 export type { WorkflowSummary } from './visibility';

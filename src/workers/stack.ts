@@ -20,6 +20,7 @@ import { startDevServer, type DevServer } from '../infra/temporal-dev';
 import { seedExampleTickets } from '../examples/support/tickets';
 import { createModelProviders, providerOptionsFrom } from '../models/registry';
 import { createPolicies, loadPolicyConfig } from '../policies';
+import { verificationKeysFrom } from '../trust/signing-keys';
 import { createAgentWorker, defaultWorkflowBundlePath } from './agent-worker';
 
 export interface Stack {
@@ -166,12 +167,14 @@ export async function startStack({ config, log, agents: defs, withWorker }: Stac
     if (providers && policyConfig) {
       if (db.batchQueryUrl) batchQueries = new BatchQueryReader(db.batchQueryUrl);
       else log.warn(NO_BATCH_QUERY_DATABASE);
+      const decisionKeys = verificationKeysFrom(config);
+      if (!decisionKeys.length) log.warn('no decision keys: every approval, rejection and escalation answer is refused until DURABLE_AGENTS_DECISION_KEYS holds the service\'s public key');
       connection = await NativeConnection.connect(temporalConnectionOptions(config, address));
       worker = await createAgentWorker({
         connection,
         namespace: config.TEMPORAL_NAMESPACE,
         taskQueue: config.TASK_QUEUE,
-        deps: { db: db.pool, providers, agents, log, policies: createPolicies(policyConfig, { pool: db.pool, providers }), batchQueries },
+        deps: { db: db.pool, providers, agents, log, policies: createPolicies(policyConfig, { pool: db.pool, providers }), batchQueries, decisionKeys },
         workflowBundlePath: config.WORKFLOW_BUNDLE_PATH ?? defaultWorkflowBundlePath(),
         maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
         maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,

@@ -16,6 +16,7 @@ import { createModelProviders } from '../../src/models/registry';
 import { createPolicies, DEFAULT_POLICY_FILE, policyConfigFrom } from '../../src/policies';
 import type { ModelProvider } from '../../src/models/types';
 import { createAgentWorker } from '../../src/workers/agent-worker';
+import { decide, testKeys, type Decide } from './decisions';
 
 export interface Harness {
   taskQueue: string;
@@ -23,6 +24,8 @@ export interface Harness {
   temporal: Client;
   pool: pg.Pool;
   worker: Worker;
+  /** Signed approvals, rejections and escalation answers, as the service would send them (see decisions.ts). */
+  decide: Decide;
   shutdown(): Promise<void>;
 }
 
@@ -43,7 +46,11 @@ export interface HarnessOptions {
   policies?: unknown;
   /** The worker's Postgres (e.g. one a test stops and starts); default: the shared test database. */
   databaseUrl?: string;
+  /** Public keys the worker accepts decision tokens from; default: the test signer's. */
+  decisionKeys?: HarnessDecisionKeys;
 }
+
+type HarnessDecisionKeys = NonNullable<Parameters<typeof createAgentWorker>[0]['deps']['decisionKeys']>;
 
 export function testEnv(): { address: string; databaseUrl: string; bundle: string } {
   const address = process.env.TEST_TEMPORAL_ADDRESS;
@@ -84,6 +91,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       log,
       policies: createPolicies(policyConfigFrom(opts.policies ?? DEFAULT_POLICY_FILE, 'test policies'), { pool, providers }),
       ...(batchQueries ? { batchQueries } : {}),
+      decisionKeys: opts.decisionKeys ?? [testKeys.publicKey],
     },
     workflowBundlePath: env.bundle,
     maxCachedWorkflows: opts.maxCachedWorkflows,
@@ -100,6 +108,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     temporal,
     pool,
     worker,
+    decide: decide(temporal, taskQueue),
     async shutdown() {
       worker.shutdown();
       await running;

@@ -75,7 +75,7 @@ test('a run waiting for approval shows its cost, the call and the commands; then
   expect(timerSummaries(events)).toEqual([`approval pay ${callId}`]);
   expect(localActivitySummaries(events)).toEqual(['resolve agent buyer']);
 
-  await h.agents.approve(id, callId, waiting.pendingApprovals[0]!.argsHash, 'alice');
+  await h.decide.approve(id, callId, waiting.pendingApprovals[0]!.argsHash, 'alice');
   const result = await h.agents.result(id);
   expect(result.costUsd).toBeCloseTo(2 * CALL_USD, 9);
   expect(await labels(id)).toMatchObject({ status: 'completed', cost: result.costUsd });
@@ -146,7 +146,7 @@ test('a flow labels itself and its node runs, and shows the escalation it waits 
   expect(timerSummaries(events)).toEqual(['timeout draft attempt 1: 1m', 'escalation ask: answer within 1h']);
   expect(localActivitySummaries(events)).toEqual(['validate the flow spec']);
 
-  await flows.answerEscalation(id, 'ask', 'yes', 'bob');
+  await h.decide.answer(id, 'ask', 'yes', 'bob');
   await flows.result(id);
   expect(await labels(id)).toMatchObject({ status: 'completed', cost: usd(2 * CALL_USD) });
   const after = await currentDetails(h.temporal, id);

@@ -66,6 +66,8 @@ export class NodeRunner {
     private readonly tenantId: string,
     /** The flow keeps its Web UI labels current (see search-labels.ts): its node runs carry its name. */
     private readonly labelled: boolean,
+    /** The principal who asked for the flow: its agent runs carry it (four eyes). */
+    private readonly requestedBy?: string,
   ) {}
 
   /** Runs node `id`; resolves with its output (possibly skipped or a fallback's), throws NodeFailed or a cancellation. */
@@ -146,6 +148,7 @@ export class NodeRunner {
               tenantId: this.tenantId,
               maxSteps: call.maxSteps,
               metadata: { flowId, flowNode: id },
+              ...(this.requestedBy ? { requestedBy: this.requestedBy } : {}),
               // The ledger holds every model call of every run of this flow to its budget together.
               ...(this.spec.budgetUsd !== undefined ? { flowBudget: { flowId, usd: this.spec.budgetUsd } } : {}),
             },
@@ -274,7 +277,8 @@ export class NodeRunner {
     this.book.note('escalation_waiting', `${id} waits for ${node.assignee ?? 'a person'} until ${deadline}: ${prompt}`, id);
     const answer = await this.desk.wait({ nodeId: id, prompt, ...(node.assignee ? { assignee: node.assignee } : {}), since: since.toISOString(), deadline }, node.timeout);
     if (answer) {
-      this.book.note('escalation_answered', `${id} answered by ${answer.by ?? 'someone'}: ${answer.answer}`, id);
+      const who = answer.decidedBy ? `${answer.decidedBy.name} (${answer.decidedBy.role}, ${answer.decidedBy.id})` : (answer.by ?? 'someone');
+      this.book.note('escalation_answered', `${id} answered by ${who}: ${answer.answer}`, id);
       return { status: 'completed', answer: answer.answer, output: { answer: answer.answer, ...(answer.by ? { by: answer.by } : {}) }, ...(answer.by ? { by: answer.by } : {}), costUsd: 0 };
     }
     if (!node.onTimeout) throw ApplicationFailure.nonRetryable(`nobody answered within ${node.timeout}`, FailureType.EscalationTimedOut);
