@@ -124,8 +124,9 @@ export class ServiceClient {
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
     } catch (err) {
-      const code = (err as { cause?: { code?: string } }).cause?.code;
-      const reason = code === 'ECONNREFUSED' ? 'connection refused' : (err as Error).name === 'TimeoutError' ? `no answer within ${REQUEST_TIMEOUT_MS / 1000}s` : (code ?? (err as Error).message);
+      // fetch says "fetch failed"; why is in its cause.
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      const reason = cause?.code === 'ECONNREFUSED' ? 'connection refused' : (err as Error).name === 'TimeoutError' ? `no answer within ${REQUEST_TIMEOUT_MS / 1000}s` : (cause?.code ?? cause?.message ?? (err as Error).message);
       throw new UnreachableError(`cannot reach the durable-agents service at ${this.o.url}${this.o.urlSource ? ` (${this.o.urlSource})` : ''}: ${reason}`, err);
     }
     const text = await res.text();
