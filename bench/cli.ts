@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const reads = Number(process.env.CATALOG_READS ?? 100);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-cli-'));
   fs.chmodSync(work, 0o755); // run as root, the embedded Postgres runs as the user postgres
-  const env = { ...process.env, DURABLE_AGENTS_DATA_DIR: path.join(work, 'data'), TEMPORAL_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()), EMBEDDED_POSTGRES_PORT: String(await freePort()) };
+  const env = { ...process.env, DURABLE_AGENTS_DATA_DIR: path.join(work, 'data'), TEMPORAL_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()), EMBEDDED_POSTGRES_PORT: String(await freePort()), DURABLE_AGENTS_PORT: String(await freePort()) };
   const dev = spawn(process.execPath, [CLI, 'dev'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   dev.stdout!.on('data', (d: Buffer) => (out += d.toString()));

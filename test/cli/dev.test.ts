@@ -17,6 +17,8 @@ interface Ports {
   TEMPORAL_PORT: string;
   TEMPORAL_UI_PORT: string;
   EMBEDDED_POSTGRES_PORT: string;
+  /** The service dev runs beside the stack. */
+  DURABLE_AGENTS_PORT: string;
 }
 
 function dataDir(): string {
@@ -27,7 +29,7 @@ function dataDir(): string {
 }
 
 async function freePorts(): Promise<Ports> {
-  return { TEMPORAL_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()), EMBEDDED_POSTGRES_PORT: String(await freePort()) };
+  return { TEMPORAL_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()), EMBEDDED_POSTGRES_PORT: String(await freePort()), DURABLE_AGENTS_PORT: String(await freePort()) };
 }
 
 function start(args: string[], env: Record<string, string>): { child: ChildProcess; output: () => { stdout: string; stderr: string }; exited: Promise<number | null> } {
@@ -90,5 +92,5 @@ test('SIGINT to dev alone (a supervisor, kill) stops everything it started: exit
   // embedded-postgres's own signal hook used to exit the process first (code 130), leaving the Temporal dev server running.
   first.child.kill('SIGINT');
   expect(await first.exited).toBe(0);
-  for (const variable of ['TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'EMBEDDED_POSTGRES_PORT'] as const) expect([variable, await portClosed(Number(ports[variable]))]).toEqual([variable, true]);
+  for (const variable of ['TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'EMBEDDED_POSTGRES_PORT', 'DURABLE_AGENTS_PORT'] as const) expect([variable, await portClosed(Number(ports[variable]))]).toEqual([variable, true]);
 }, 60_000);
