@@ -10,10 +10,10 @@ const NODE_ONLY = [
 ];
 
 /** Feature modules under activities: plain code with no Temporal worker or client concerns. */
-const DOMAIN = ['src/policies', 'src/models', 'src/tools', 'src/agents', 'src/flows', 'src/batch', 'src/examples'];
-const ABOVE_DOMAIN = ['src/activities', 'src/workflows', 'src/client', 'src/workers', 'src/cli'];
+const DOMAIN = ['src/policies', 'src/models', 'src/tools', 'src/agents', 'src/flows', 'src/batch', 'src/examples', 'src/trust'];
+const ABOVE_DOMAIN = ['src/activities', 'src/workflows', 'src/client', 'src/workers', 'src/cli', 'src/service'];
 /** What only workers may load. */
-const SERVER_SIDE = ['src/policies', 'src/models', 'src/batch/store.ts', 'src/batch/query.ts', 'src/batch/input-store.ts', 'src/infra/postgres.ts', 'src/infra/transaction.ts', 'src/infra/migrations.ts', 'src/infra/outage.ts', 'src/infra/temporal-dev.ts', 'src/infra/temporal-cli.ts'];
+const SERVER_SIDE = ['src/policies', 'src/models', 'src/trust', 'src/batch/store.ts', 'src/batch/query.ts', 'src/batch/input-store.ts', 'src/infra/postgres.ts', 'src/infra/transaction.ts', 'src/infra/migrations.ts', 'src/infra/outage.ts', 'src/infra/temporal-dev.ts', 'src/infra/temporal-cli.ts'];
 
 module.exports = tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.data/**', 'test/support/register-ts.js', 'scripts/*.js', 'eslint.config.js', 'jest.config.js'] },
@@ -46,7 +46,7 @@ module.exports = tseslint.config(
           { target: 'src/client', from: ['src/workers', 'src/cli', 'src/activities'], message: 'The SDK sits under workers and the CLI and never runs activities.' },
           { target: 'src/client', from: 'src/workflows', except: ['./agent/definitions.ts', './flow/definitions.ts', './batch/definitions.ts', './housekeeping/definitions.ts'], message: 'The SDK imports workflow definitions (names, queries, updates), never workflow code.' },
           { target: 'src/client', from: [...SERVER_SIDE], message: 'The SDK loads no database, provider or policy code: put that work behind an activity or an injected store (see BatchInputStore).' },
-          { target: 'src/workers', from: 'src/cli', message: 'Workers sit under the CLI.' },
+          { target: 'src/workers', from: ['src/cli', 'src/service'], message: 'Workers sit under the CLI and the service.' },
         ],
       }],
     },
@@ -73,7 +73,7 @@ module.exports = tseslint.config(
       'no-restricted-imports': ['error', {
         patterns: [
           { group: NODE_ONLY, message: 'Workflow code runs in the deterministic sandbox: no Node built-ins, SDK clients or pg. Put side effects in an activity.' },
-          { group: ['**/activities', '**/activities/*', '**/models/*', '**/infra/*', '**/tools/*', '**/agents/*', '**/policies/*', '**/workers/*', '**/cli/*', '**/client/*'], allowTypeImports: true, message: 'Workflows may import activity and capability modules as types only.' },
+          { group: ['**/activities', '**/activities/*', '**/models/*', '**/infra/*', '**/tools/*', '**/agents/*', '**/policies/*', '**/workers/*', '**/cli/*', '**/client/*', '**/trust/*', '**/service/*'], allowTypeImports: true, message: 'Workflows may import activity and capability modules as types only.' },
         ],
       }],
       'no-restricted-globals': ['error', { name: 'setTimeout', message: 'Use sleep() from @temporalio/workflow.' }, { name: 'setInterval', message: 'Use sleep() in a loop.' }],

@@ -7,13 +7,14 @@
  *
  *   npm run screenshots        (CHROMIUM_PATH, default /usr/bin/chromium: Debian's `chromium`)
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { AgentClient } from '../src/client/agent-client';
 import { FlowClient } from '../src/client/flow-client';
+import { ServiceClient } from '../src/client/service-client';
 import { loadConfig } from '../src/infra/config';
 import { freePort } from '../src/infra/postgres';
 
@@ -60,10 +61,15 @@ async function main(): Promise<void> {
     const config = loadConfig(env);
     const agents = await AgentClient.connect(config);
     const flows = await FlowClient.connect(config);
+    // An approver of the tenant, as a person would make one: keys create prints the key once.
+    const created = spawnSync(process.execPath, [path.join(ROOT, 'dist/src/cli/cli.js'), 'keys', 'create', '--name', 'alice', '--tenant', 'acme', '--role', 'approver'], { env, encoding: 'utf8' });
+    const key = /DURABLE_AGENTS_API_KEY=(\S+)/.exec(created.stdout)?.[1];
+    if (!key) throw new Error(`keys create failed: ${created.stderr}`);
+    const approver = new ServiceClient({ url: config.DURABLE_AGENTS_URL, credential: key });
 
     const approved = await agents.start('support', 'My espresso machine from order ORD-1001 arrived broken. Please refund it and let me know.', { tenantId: 'acme' });
     const pending = await until('the refund to wait for approval', async () => (await agents.state(approved.id)).pendingApprovals[0]);
-    await agents.approve(approved.id, pending.callId, pending.argsHash, 'alice');
+    await approver.approve(approved.id, pending.callId, { argsHash: pending.argsHash });
     await agents.result(approved.id);
     const waiting = await agents.start('support', 'Order ORD-1001 arrived broken, please refund it.', { tenantId: 'acme' });
     const failed = await agents.start('support', 'Order ORD-1003 arrived broken, refund it', { tenantId: 'acme' });

@@ -2,6 +2,7 @@
  * Activities are built once per worker from their dependencies; workflows proxy the
  * type of this factory's result.
  */
+import type { KeyObject } from 'node:crypto';
 import type pg from 'pg';
 import type { AgentRegistry } from '../agents/registry';
 import type { AuditRetention } from '../audit/retention';
@@ -12,6 +13,7 @@ import type { Policies } from '../policies';
 import { createAgentActivities } from './agent';
 import { createAuditActivities } from './audit';
 import { createBatchActivities } from './batch';
+import { createDecisionActivities } from './decisions';
 import { createFlowActivities } from './flows';
 import { createHousekeepingActivities } from './housekeeping';
 import { createModelActivities } from './model';
@@ -27,6 +29,8 @@ export interface ActivityDeps {
   batchQueries?: BatchQueryReader;
   /** How long audit rows stay in Postgres before housekeeping archives and prunes them; absent: kept for good. */
   auditRetention?: AuditRetention;
+  /** The public keys decision tokens must be signed with (this worker's namespace); without them every decision is refused. */
+  decisionKeys?: readonly KeyObject[];
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -38,6 +42,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createFlowActivities(deps),
     ...createHousekeepingActivities(deps),
     ...createAuditActivities(deps),
+    ...createDecisionActivities(deps),
   };
 }
 

@@ -29,6 +29,8 @@ export interface AgentDefinition {
     timeout?: string;
     /** What a timed-out approval means (default "reject"). */
     onTimeout?: ApprovalTimeoutOutcome;
+    /** Four eyes: the principal who requested a run cannot approve its calls (default false). */
+    fourEyes?: boolean;
   };
   /**
    * Agents this one may hand its conversation to. Each becomes a tool

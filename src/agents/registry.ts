@@ -99,7 +99,7 @@ export class AgentRegistry {
       temperature: def.temperature ?? 0,
       maxOutputTokens,
       tools: [...def.tools.map((t) => tools.spec(t.name)!), ...handoffs.map((h) => ({ ...tools.spec(h.tool.name)!, handoff: h.name }))],
-      approval: { timeout, onTimeout: def.approval?.onTimeout ?? 'reject' },
+      approval: { timeout, onTimeout: def.approval?.onTimeout ?? 'reject', ...(def.approval?.fourEyes ? { fourEyes: true } : {}) },
       fallbackModels: def.fallbackModels ?? [],
       budget: { onExceeded: def.budget?.onExceeded ?? 'stop', ...(def.budget?.downgradeTo ? { downgradeTo: def.budget.downgradeTo } : {}), runCapUsd: def.budget?.runCapUsd },
     };

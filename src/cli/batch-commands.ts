@@ -13,7 +13,7 @@ import { BATCH_LISTING, checkListing, listingLines } from './listing';
 import type { BatchOptionValues } from './options';
 import { assertRunId } from '../client/ids';
 import { followBatch, stdoutTerm, summaryLines, type Term } from './progress-bar';
-import { expectWorkflow } from './workflow-kind';
+import { expectWorkflow } from '../client/workflow-kind';
 import { BATCH_RUN_WORKFLOW } from '../workflows/batch/definitions';
 
 async function batchStart(config: Config, args: string[], o: BatchOptionValues, out: Out, term: Term): Promise<number> {

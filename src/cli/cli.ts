@@ -13,10 +13,12 @@ import type * as Batch from './batch-commands';
 import type * as Commands from './commands';
 import type * as CodecServer from './codec-server-command';
 import type * as Connect from './connect';
+import type * as Decisions from './decision-commands';
 import type * as Dev from './dev';
 import type * as Flow from './flow-commands';
 import type * as Guard from './guard-command';
 import type * as Keyring from './keyring-command';
+import type * as Keys from './keys-commands';
 import type * as Schedule from './schedule-commands';
 import type * as ConfigModule from '../infra/config';
 import type { AgentClient } from '../client/agent-client';
@@ -24,8 +26,8 @@ import { debugEnabled } from '../infra/env-switch';
 import { assertRunId } from '../client/ids';
 import { describeError, UsageError } from './errors';
 import { checkListing, RUN_LISTING } from './listing';
-import { BATCH_OPTIONS, need, OPTIONS, parseCommandLine, positiveInt, positiveNumber } from './options';
-import { BATCH_USAGE, SCHEDULE_USAGE, USAGE } from './usage';
+import { BATCH_OPTIONS, KEYS_OPTIONS, need, OPTIONS, parseCommandLine, positiveInt, positiveNumber } from './options';
+import { BATCH_USAGE, KEYS_USAGE, SCHEDULE_USAGE, USAGE } from './usage';
 
 type Out = (line: string) => void;
 
@@ -42,7 +44,25 @@ const load = {
   guard: (): typeof Guard => require('./guard-command'),
   keyring: (): typeof Keyring => require('./keyring-command'),
   audit: (): typeof Audit => require('./audit-commands'),
+  decisions: (): typeof Decisions => require('./decision-commands'),
+  keys: (): typeof Keys => require('./keys-commands'),
 };
+
+/** `--by` named the decider as free text; the credential's principal does now. */
+function noBy(by: string | undefined): void {
+  if (by !== undefined) throw new UsageError('--by is gone: who decides is the principal of DURABLE_AGENTS_API_KEY or DURABLE_AGENTS_TOKEN');
+}
+
+/** `keys …`: its own option table (--role repeats). */
+async function keysMain(argv: string[], out: Out): Promise<number> {
+  const { values: o, positionals } = parseCommandLine(argv, KEYS_OPTIONS, 'keys');
+  const [sub, ...args] = positionals;
+  if (o.help || !sub || sub === 'help') {
+    out(KEYS_USAGE);
+    return o.help || sub ? 0 : 2;
+  }
+  return load.keys().keysCommand(load.config().loadConfig(), sub, args, o, out);
+}
 
 /** `batch …` and `schedule …`: their own option table and usage; `argv` starts with the group name. */
 async function groupMain(group: 'batch' | 'schedule', argv: string[], out: Out): Promise<number> {
@@ -58,6 +78,7 @@ async function groupMain(group: 'batch' | 'schedule', argv: string[], out: Out):
 
 export async function main(argv: string[], out: Out = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
   if (argv[0] === 'batch' || argv[0] === 'schedule') return groupMain(argv[0], argv.slice(1), out);
+  if (argv[0] === 'keys') return keysMain(argv.slice(1), out);
   const { values: o, positionals } = parseCommandLine(argv, OPTIONS);
   const [command, ...args] = positionals;
   if (o.help || !command || command === 'help') {
@@ -104,11 +125,13 @@ export async function main(argv: string[], out: Out = (l) => process.stdout.writ
     }
     case 'approve': {
       const [id, callId] = need(args, 2, 'approve <id> <callId>') as [string, string];
-      return withClient((c, cmd) => cmd.approveCommand(c, id, callId, o.by, out));
+      noBy(o.by);
+      return load.decisions().approveCommand(config(), assertRunId(id), callId, out);
     }
     case 'reject': {
       const [id, callId] = need(args, 2, 'reject <id> <callId> [--reason TEXT]') as [string, string];
-      return withClient((c, cmd) => cmd.rejectCommand(c, id, callId, o.reason, o.by, out));
+      noBy(o.by);
+      return load.decisions().rejectCommand(config(), assertRunId(id), callId, o.reason, out);
     }
     case 'cancel': {
       const [id] = need(args, 1, 'cancel <id>') as [string];
@@ -129,6 +152,11 @@ export async function main(argv: string[], out: Out = (l) => process.stdout.writ
       need(args, 0, 'agents');
       return withClient((c, cmd) => cmd.agentsCommand(c, out));
     case 'flow':
+      if (args[0] === 'answer') {
+        const [id, nodeId, answer] = need(args.slice(1), 3, 'flow answer <id> <nodeId> "<answer>"') as [string, string, string];
+        noBy(o.by);
+        return load.decisions().answerCommand(config(), assertRunId(id), nodeId, answer, out);
+      }
       return load.flow().flowCommand(config(), args, o, out);
     case 'audit': {
       const [sub, ...rest] = args;

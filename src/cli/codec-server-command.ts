@@ -8,7 +8,7 @@ import { ConfigError } from '../infra/config';
 import { serviceApp } from '../service/app';
 import { codecRouteOptions } from '../service/codec-settings';
 import { listen } from '../service/listen';
-import { keyringFromConfig } from '../trust/data-converter';
+import { keyringFromConfig } from '../encryption/data-converter';
 
 type Out = (line: string) => void;
 

@@ -1,13 +1,13 @@
 /** CLI commands that talk to a running service through the client SDK. */
 import type { Config } from '../infra/config';
-import type { AgentRunState, RunStatus } from '../shared/run-types';
+import type { RunStatus } from '../shared/run-types';
 import { AGENT_RUN_WORKFLOW } from '../workflows/agent/definitions';
 import type { AgentClient, ListFilter } from '../client/agent-client';
 import { InvalidInputError } from '../client/ids';
 import { listingLines, RUN_LISTING, type ListingQuery } from './listing';
 import { modelLabel, resultText, stateText, webUiLink } from './render';
 import { watchRun } from './watch';
-import { expectWorkflow } from './workflow-kind';
+import { expectWorkflow } from '../client/workflow-kind';
 
 export type Out = (line: string) => void;
 
@@ -57,31 +57,6 @@ function agentRun(client: AgentClient, id: string, open?: string): Promise<void>
 export async function statusCommand(client: AgentClient, id: string, out: Out): Promise<number> {
   await agentRun(client, id);
   out(stateText(id, await client.state(id)));
-  return 0;
-}
-
-/** The pending approval of `callId`, or one clear error naming the calls that are pending. */
-async function pendingCall(client: AgentClient, id: string, callId: string): Promise<AgentRunState['pendingApprovals'][number]> {
-  await agentRun(client, id, 'nothing is waiting for approval');
-  const state = await client.state(id);
-  const pending = state.pendingApprovals.find((p) => p.callId === callId);
-  if (!pending) {
-    throw new InvalidInputError(`run ${id} has no pending approval for call "${callId}" (pending: ${state.pendingApprovals.map((p) => p.callId).join(', ') || 'none'})`);
-  }
-  return pending;
-}
-
-export async function approveCommand(client: AgentClient, id: string, callId: string, by: string | undefined, out: Out): Promise<number> {
-  const pending = await pendingCall(client, id, callId);
-  await client.approve(id, callId, pending.argsHash, by);
-  out(`approved ${pending.tool} [${callId}] with arguments ${JSON.stringify(pending.args)}`);
-  return 0;
-}
-
-export async function rejectCommand(client: AgentClient, id: string, callId: string, reason: string | undefined, by: string | undefined, out: Out): Promise<number> {
-  const pending = await pendingCall(client, id, callId);
-  await client.reject(id, callId, reason, by);
-  out(`rejected ${pending.tool} [${callId}]${reason ? `: ${reason}` : ''}`);
   return 0;
 }
 

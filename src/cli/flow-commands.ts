@@ -1,7 +1,8 @@
 /**
- * `durable-agents flow run | status | answer | list`: start a flow from a spec file or
- * example name and follow it node by node, show a flow's state, answer an escalation,
- * list flows. A bad spec is one line naming the node, exit code 2, and nothing starts.
+ * `durable-agents flow run | status | list`: start a flow from a spec file or example
+ * name and follow it node by node, show a flow's state, list flows (`flow answer` goes
+ * through the service: decision-commands.ts). A bad spec is one line naming the node,
+ * exit code 2, and nothing starts.
  */
 import type { Config } from '../infra/config';
 import { FlowNotFoundError, readFlowSpec } from '../flows/load';
@@ -17,7 +18,7 @@ import { FlowClient } from '../client/flow-client';
 import { escalationLines, flowResultText, flowStateText, trailLine } from './flow-render';
 import { assertRunId, InvalidInputError } from '../client/ids';
 import { approvalLines, webUiLink } from './render';
-import { expectWorkflow } from './workflow-kind';
+import { expectWorkflow } from '../client/workflow-kind';
 import { FLOW_RUN_WORKFLOW } from '../workflows/flow/definitions';
 
 function expect(args: string[], count: number, shape: string): string[] {
@@ -47,10 +48,6 @@ export async function flowCommand(config: Config, args: string[], o: OptionValue
     case 'status': {
       const [id] = expect(rest, 1, 'status <id>') as [string];
       return withFlows((flows) => flowStatusCommand(flows, id, out));
-    }
-    case 'answer': {
-      const [id, nodeId, answer] = expect(rest, 3, 'answer <id> <nodeId> "<answer>"') as [string, string, string];
-      return withFlows((flows) => flowAnswerCommand(flows, id, nodeId, answer, o.by, out));
     }
     case 'list': {
       expect(rest, 0, 'list [--flow F] [--status S] [--tenant T] [--batch ID] [--limit N]');
@@ -87,14 +84,6 @@ export async function flowRunCommand(flows: FlowClient, agents: AgentClient, con
 export async function flowStatusCommand(flows: FlowClient, id: string, out: Out): Promise<number> {
   await expectWorkflow(flows.client, id, FLOW_RUN_WORKFLOW);
   out(flowStateText(id, await flows.flowState(id)));
-  return 0;
-}
-
-export async function flowAnswerCommand(flows: FlowClient, id: string, nodeId: string, answer: string, by: string | undefined, out: Out): Promise<number> {
-  if (!answer.trim()) throw new InvalidInputError('the answer is empty');
-  await expectWorkflow(flows.client, id, FLOW_RUN_WORKFLOW, 'nothing is waiting for an answer');
-  await flows.answerEscalation(id, nodeId, answer, by);
-  out(`answered ${nodeId} of ${id}; the flow goes on`);
   return 0;
 }
 

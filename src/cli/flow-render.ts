@@ -41,7 +41,7 @@ export function escalationLines(id: string, p: PendingEscalation): string[] {
   return [
     `  ⏸ ${p.nodeId} waits for ${p.assignee ?? 'a person'} until ${p.deadline}:`,
     ...p.prompt.split('\n').map((l) => `     ${l}`),
-    `     answer: npx durable-agents flow answer ${id} ${p.nodeId} "<answer>" [--by NAME]`,
+    `     answer: npx durable-agents flow answer ${id} ${p.nodeId} "<answer>"`,
   ];
 }
 

@@ -5,8 +5,8 @@
  */
 import type { Config } from '../infra/config';
 import { ConfigError } from '../infra/config';
-import { keyringFile } from '../trust/data-converter';
-import { formatKeyring, generateKeyring, loadOrCreateKeyringFile, rotate, writeKeyringFile } from '../trust/keyring';
+import { keyringFile } from '../encryption/data-converter';
+import { formatKeyring, generateKeyring, loadOrCreateKeyringFile, rotate, writeKeyringFile } from '../encryption/keyring';
 import { UsageError } from './errors';
 
 type Out = (line: string) => void;

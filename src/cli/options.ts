@@ -56,15 +56,25 @@ export const BATCH_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-type Parsed<O extends typeof OPTIONS | typeof BATCH_OPTIONS> = ReturnType<typeof parseArgs<{ options: O; allowPositionals: true; strict: true }>>;
+/** Options of `keys …`. */
+export const KEYS_OPTIONS = {
+  name: { type: 'string' },
+  tenant: { type: 'string' },
+  role: { type: 'string', multiple: true },
+  service: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Parsed<O extends typeof OPTIONS | typeof BATCH_OPTIONS | typeof KEYS_OPTIONS> = ReturnType<typeof parseArgs<{ options: O; allowPositionals: true; strict: true }>>;
 export type OptionValues = Parsed<typeof OPTIONS>['values'];
 export type BatchOptionValues = Parsed<typeof BATCH_OPTIONS>['values'];
+export type KeysOptionValues = Parsed<typeof KEYS_OPTIONS>['values'];
 
 /**
  * Parses `args` against `options`. A bad option is one line: the first sentence of
  * node's message ("Unknown option '--x'") and where help is (`durable-agents [group] --help`).
  */
-export function parseCommandLine<O extends typeof OPTIONS | typeof BATCH_OPTIONS>(args: string[], options: O, group?: string): Parsed<O> {
+export function parseCommandLine<O extends typeof OPTIONS | typeof BATCH_OPTIONS | typeof KEYS_OPTIONS>(args: string[], options: O, group?: string): Parsed<O> {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true }) as Parsed<O>;
   } catch (err) {

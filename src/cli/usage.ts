@@ -5,7 +5,7 @@
 
 export const FLOW_USAGE = `  flow run <spec.json|name> "<input>"  start a flow and follow its nodes  [--tenant T] [--id ID] [--detach]
   flow status <id>                   show a flow's nodes, escalations and decisions
-  flow answer <id> <nodeId> "<text>" answer a waiting escalation node    [--by NAME]
+  flow answer <id> <nodeId> "<text>" answer a waiting escalation node (as DURABLE_AGENTS_API_KEY's principal)
   flow list                          list flows, most recent first [--flow F] [--status S] [--tenant T] [--batch ID] [--limit N]`;
 
 export const USAGE = `usage: npx durable-agents <command> [options]
@@ -16,8 +16,8 @@ export const USAGE = `usage: npx durable-agents <command> [options]
   keyring rotate                   a new current encryption key for the embedded default (old keys still decrypt)
   run <agent> "<input>"            start a run and follow it   [--tenant T] [--id ID] [--max-steps N] [--detach]
   status <id>                      show a run's state
-  approve <id> <callId>            approve a pending tool call [--by NAME]
-  reject <id> <callId>             reject a pending tool call  [--reason TEXT] [--by NAME]
+  approve <id> <callId>            approve a pending tool call, as the principal of DURABLE_AGENTS_API_KEY
+  reject <id> <callId>             reject a pending tool call  [--reason TEXT]
   cancel <id>                      cancel a run (its compensations run first)
   list                             list runs, most recent first, without batch items [--agent A] [--status S] [--tenant T] [--limit N]
                                    (the item runs of one batch: --batch ID)
@@ -28,10 +28,22 @@ export const USAGE = `usage: npx durable-agents <command> [options]
   audit export [--tenant T] [--since WHEN]  the audit trail as JSONL (WHEN: 2025-01-31, an ISO time, or 7d)
   batch start|status|cancel|list   run an agent over many inputs    (npx durable-agents batch --help)
   schedule create|list|describe|pause|unpause|trigger|backfill|delete   Temporal Schedules for batches, flows, housekeeping
+  keys create|list|revoke          API keys of people and services (npx durable-agents keys --help)
 ${FLOW_USAGE}
 
 Exit codes: 0 done; 1 failed (a server out of reach, a directory or port in use, a run that failed or does not exist); 2 a mistake in the command line, input or configuration.
-Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TASK_QUEUE, DATABASE_URL, DURABLE_AGENTS_ENCRYPTION_KEYS, POLICY_CONFIG, OPENAI_API_KEY, ANTHROPIC_API_KEY (see README).`;
+Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TASK_QUEUE, DATABASE_URL, DURABLE_AGENTS_ENCRYPTION_KEYS, POLICY_CONFIG, OPENAI_API_KEY, ANTHROPIC_API_KEY,
+  DURABLE_AGENTS_API_KEY or DURABLE_AGENTS_TOKEN and DURABLE_AGENTS_URL for decisions (see README).`;
+
+export const KEYS_USAGE = `usage: npx durable-agents keys <command> [options]
+
+  keys create --name N --tenant T --role R [--role R…] [--service]
+                                   a principal and its API key (shown once); T a tenant id or * for all,
+                                   R one of viewer, operator, approver, admin; --service for a program
+  keys list                        keys with their principal, tenant, roles, created and revoked times
+  keys revoke <id>                 the key authenticates no more (its past decisions keep their name)
+
+Keys live in the service's Postgres (DATABASE_URL, else the embedded one npx durable-agents dev runs).`;
 
 export const BATCH_USAGE = `usage: npx durable-agents batch <command> [options]
 

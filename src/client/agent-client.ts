@@ -1,6 +1,7 @@
 /**
- * Typed client SDK for agent runs: start, watch, approve or reject breakpoints, cancel,
- * and find runs by agent, tenant and status through search attributes.
+ * Typed client SDK for agent runs: start, watch, cancel, send signed decisions, and find
+ * runs by agent, tenant and status through search attributes. Approving goes through the
+ * service (see service-client.ts), which authenticates the approver.
  */
 import { WorkflowIdReusePolicy, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { loadConfig, type Config } from '../infra/config';
@@ -43,6 +44,8 @@ export interface StartOptions {
   maxSteps?: number;
   historyEventLimit?: number;
   metadata?: Record<string, string>;
+  /** The principal asking for the run; the service sets it (POST /v1/runs) for four-eyes approvals. */
+  requestedBy?: string;
 }
 
 export interface RunSummary extends WorkflowSummary {
@@ -79,7 +82,7 @@ export class AgentClient {
     if (!agent.trim()) throw new InvalidInputError('agent name is empty');
     const tenantId = assertTenantId(opts.tenantId ?? 'default');
     const id = opts.id ? assertRunId(opts.id) : newRunId(tenantId);
-    const args: AgentRunInput = { agent, input, tenantId, maxSteps: opts.maxSteps, historyEventLimit: opts.historyEventLimit, metadata: opts.metadata };
+    const args: AgentRunInput = { agent, input, tenantId, maxSteps: opts.maxSteps, historyEventLimit: opts.historyEventLimit, metadata: opts.metadata, ...(opts.requestedBy ? { requestedBy: opts.requestedBy } : {}) };
     const handle = await this.client.workflow.start(AGENT_RUN_WORKFLOW, {
       taskQueue: this.taskQueue,
       workflowId: id,
@@ -103,13 +106,19 @@ export class AgentClient {
     return this.handle(id).query(stateQuery);
   }
 
-  /** Approves a pending call; `argsHash` must be the hash shown for that call in `state`. */
-  approve(id: string, callId: string, argsHash: string, by?: string) {
-    return this.handle(id).executeUpdate(approveUpdate, { args: [{ callId, argsHash, ...(by ? { by } : {}) }] });
+  /**
+   * Sends an approval the service signed: `token` is a decision token for an approver of
+   * the run's tenant, naming this call and `argsHash` (the hash shown for it in `state`).
+   * People and programs approve through the service ({@link ServiceClient.approve}),
+   * which authenticates them and signs the token; without one, the run refuses.
+   */
+  approve(id: string, callId: string, argsHash: string, token: string) {
+    return this.handle(id).executeUpdate(approveUpdate, { args: [{ callId, argsHash, token }] });
   }
 
-  reject(id: string, callId: string, reason?: string, by?: string) {
-    return this.handle(id).executeUpdate(rejectUpdate, { args: [{ callId, ...(reason ? { reason } : {}), ...(by ? { by } : {}) }] });
+  /** Sends a rejection the service signed; the token names `reason` exactly as given. */
+  reject(id: string, callId: string, token: string, reason?: string) {
+    return this.handle(id).executeUpdate(rejectUpdate, { args: [{ callId, token, ...(reason !== undefined ? { reason } : {}) }] });
   }
 
   /** Resumes a run its budget policy paused; `runCapUsd` replaces the run's configured cap. */

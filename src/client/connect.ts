@@ -8,7 +8,7 @@ import net from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../infra/config';
 import { temporalConnectionOptions } from '../infra/connection';
-import { configuredDataConverter } from '../trust/data-converter';
+import { configuredDataConverter } from '../encryption/data-converter';
 import { DurableAgentsError } from '../shared/errors';
 import { FailureType } from '../shared/failures';
 

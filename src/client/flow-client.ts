@@ -7,7 +7,7 @@ import { type Client, WorkflowIdReusePolicy, type WorkflowHandle } from '@tempor
 import { readFlowSpec } from '../flows/load';
 import { validateFlowSpec } from '../flows/validate';
 import { loadConfig, type Config } from '../infra/config';
-import type { EscalationAnswer, FlowRunInput, FlowRunResult, FlowSpec, FlowState, FlowStatus } from '../shared/flow-types';
+import type { AnswerEscalationInput, FlowRunInput, FlowRunResult, FlowSpec, FlowState, FlowStatus } from '../shared/flow-types';
 import { AgentStatusKey, FlowNameKey, TenantIdKey } from '../shared/search-attributes';
 import { answerEscalationUpdate, FLOW_RUN_WORKFLOW, flowStateQuery } from '../workflows/flow/definitions';
 import { AgentClient } from './agent-client';
@@ -21,6 +21,8 @@ export interface StartFlowOptions {
   metadata?: Record<string, string>;
   /** Agents that exist; when given, a node naming another agent is refused before anything starts. */
   agents?: string[];
+  /** The principal asking for the flow; its agent runs carry it (four eyes). */
+  requestedBy?: string;
 }
 
 export interface FlowRunSummary extends WorkflowSummary {
@@ -64,7 +66,7 @@ export class FlowClient {
     const valid = validateFlowSpec(typeof spec === 'string' ? readFlowSpec(spec) : spec, { agents: opts.agents });
     const tenantId = assertTenantId(opts.tenantId ?? 'default');
     const id = opts.id ? assertRunId(opts.id) : `flow-${tenantId}-${randomUUID()}`;
-    const args: FlowRunInput = { spec: valid, input, tenantId, metadata: opts.metadata };
+    const args: FlowRunInput = { spec: valid, input, tenantId, metadata: opts.metadata, ...(opts.requestedBy ? { requestedBy: opts.requestedBy } : {}) };
     const handle = await this.client.workflow.start(FLOW_RUN_WORKFLOW, {
       taskQueue: this.taskQueue,
       workflowId: id,
@@ -84,9 +86,13 @@ export class FlowClient {
     return this.handle(id).query(flowStateQuery);
   }
 
-  /** Answers a waiting escalation node; refused when that node is not waiting. */
-  answerEscalation(id: string, nodeId: string, answer: string, by?: string): Promise<{ nodeId: string; accepted: true }> {
-    const args: EscalationAnswer = { nodeId, answer, ...(by ? { by } : {}) };
+  /**
+   * Sends an escalation answer the service signed (`token` names this answer); refused when
+   * that node is not waiting or the token does not verify. People answer through the
+   * service ({@link ServiceClient.answerEscalation}).
+   */
+  answerEscalation(id: string, nodeId: string, answer: string, token: string) {
+    const args: AnswerEscalationInput = { nodeId, answer, token };
     return this.handle(id).executeUpdate(answerEscalationUpdate, { args: [args] });
   }
 

@@ -1,9 +1,10 @@
 /** Public client SDK. */
 export { AgentClient, type StartOptions, type ListFilter, type RunSummary } from './agent-client';
+export { ServiceClient, ServiceRequestError, type ApprovalResult, type EscalationResult, type Problem, type ServiceClientOptions, type StartRunRequest } from './service-client';
 export { InvalidInputError } from './ids';
 export { CONNECT_TIMEOUT_MS, connectClient, UnreachableError } from './connect';
-export { configuredDataConverter, dataConverter } from '../trust/data-converter';
-export { parseKeyring, type Keyring } from '../trust/keyring';
+export { configuredDataConverter, dataConverter } from '../encryption/data-converter';
+export { parseKeyring, type Keyring } from '../encryption/keyring';
 export type { WorkflowSummary } from './visibility';
 export { FlowClient, type FlowListFilter, type FlowRunSummary, type StartFlowOptions } from './flow-client';
 export { InvalidFlowError } from '../flows/validate';

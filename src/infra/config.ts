@@ -86,7 +86,7 @@ export const ConfigSchema = z.object({
   DURABLE_AGENTS_ENCRYPTION_KEY_ID: z.string().min(1).optional(),
   /** `off` stores payloads in plaintext (for a namespace whose histories must stay readable without the keys). */
   DURABLE_AGENTS_ENCRYPTION: z.enum(['on', 'off']).default('on'),
-  /** The service's port (the codec server the Web UI calls; started by `dev`, `demo` and `codec-server`). */
+  /** The service's port: decisions and runs (`dev`, `demo`) and the codec server the Web UI calls (also `codec-server`). */
   DURABLE_AGENTS_PORT: intFromEnv(8234),
   /** The interface the service listens on; 0.0.0.0 to serve other hosts (behind TLS). */
   DURABLE_AGENTS_HOST: z.string().min(1).default('127.0.0.1'),
@@ -103,8 +103,32 @@ export const ConfigSchema = z.object({
   /** Build cache that outlives a checkout (the Temporal CLI takes minutes to build); default `$XDG_CACHE_HOME/durable-agents`. */
   DURABLE_AGENTS_CACHE_DIR: z.string().min(1).optional(),
   XDG_CACHE_HOME: z.string().min(1).optional(),
+  /** Where the CLI reaches the service; default: http://127.0.0.1:DURABLE_AGENTS_PORT. */
+  DURABLE_AGENTS_URL: z.string().url().optional(),
+  /** The CLI's credential: an API key (`keys create`) … */
+  DURABLE_AGENTS_API_KEY: z.string().min(1).optional(),
+  /** … or an OIDC/JWT bearer token. */
+  DURABLE_AGENTS_TOKEN: z.string().min(1).optional(),
+  /** The service's Ed25519 private key for decision tokens (PEM or base64 PKCS#8 DER); never a worker's. */
+  DURABLE_AGENTS_SIGNING_KEY: z.string().min(1).optional(),
+  /** The public keys a worker accepts decision tokens from (PEM blocks, or base64 SPKI DER separated by commas); two during a rotation. */
+  DURABLE_AGENTS_DECISION_KEYS: z.string().min(1).optional(),
+  /** OIDC: JWT bearer tokens are accepted when this JWKS URL is set, with the issuer and audience below. */
+  DURABLE_AGENTS_OIDC_JWKS_URL: z.string().url().optional(),
+  DURABLE_AGENTS_OIDC_ISSUER: z.string().min(1).optional(),
+  DURABLE_AGENTS_OIDC_AUDIENCE: z.string().min(1).optional(),
+  /** Claims holding the principal's tenant (`*` for all), roles (a list or a space-separated string) and name; dotted paths reach nested claims. */
+  DURABLE_AGENTS_OIDC_TENANT_CLAIM: z.string().min(1).default('tenant'),
+  DURABLE_AGENTS_OIDC_ROLES_CLAIM: z.string().min(1).default('roles'),
+  DURABLE_AGENTS_OIDC_NAME_CLAIM: z.string().min(1).default('name'),
+}).superRefine((c, ctx) => {
+  if (!c.DURABLE_AGENTS_OIDC_JWKS_URL) return;
+  for (const key of ['DURABLE_AGENTS_OIDC_ISSUER', 'DURABLE_AGENTS_OIDC_AUDIENCE'] as const) {
+    if (!c[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'required when DURABLE_AGENTS_OIDC_JWKS_URL is set' });
+  }
 }).transform(({ DURABLE_AGENTS_CACHE_DIR, XDG_CACHE_HOME, AUDIT_ARCHIVE_DIR, ...c }) => ({
   ...c,
+  DURABLE_AGENTS_URL: (c.DURABLE_AGENTS_URL ?? `http://127.0.0.1:${c.DURABLE_AGENTS_PORT}`).replace(/\/+$/, ''),
   DURABLE_AGENTS_CACHE_DIR: DURABLE_AGENTS_CACHE_DIR ?? path.join(XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'durable-agents'),
   AUDIT_ARCHIVE_DIR: AUDIT_ARCHIVE_DIR ?? path.join(c.DURABLE_AGENTS_DATA_DIR, 'audit-archive'),
 }));

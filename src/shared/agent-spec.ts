@@ -52,6 +52,8 @@ export interface AgentSpec {
     /** How long a breakpoint waits for a person, e.g. "24h". */
     timeout: string;
     onTimeout: ApprovalTimeoutOutcome;
+    /** Four eyes: whoever requested the run cannot approve its calls (absent in specs of runs started before it existed). */
+    fourEyes?: boolean;
   };
   /** Tried in order after `model` on 429, 5xx, timeouts and open breakers. */
   fallbackModels: string[];

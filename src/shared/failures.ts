@@ -58,6 +58,16 @@ export const FailureType = {
   InvalidBatchInput: 'InvalidBatchInput',
   /** More of a batch's items failed than its `maxFailureRatio` allows (after every item ran). */
   BatchFailureRateExceeded: 'BatchFailureRateExceeded',
+  /** A request carried no credential, or one the service does not accept (unknown, revoked, expired, wrong issuer or audience). */
+  Unauthenticated: 'Unauthenticated',
+  /** An authenticated principal lacks the role or tenant for what it asked. */
+  Forbidden: 'Forbidden',
+  /** A workflow refused a decision: its token is missing, forged, expired, for something else, or the principal may not decide. */
+  DecisionRefused: 'DecisionRefused',
+  /** A decision names a call or escalation that is not waiting. */
+  NothingPending: 'NothingPending',
+  /** An approval quotes arguments other than the pending call's. */
+  StaleApproval: 'StaleApproval',
 } as const;
 
 export type FailureTypeName = (typeof FailureType)[keyof typeof FailureType];

@@ -4,6 +4,7 @@
  * workflow, the validator (src/flows/), the client SDK and the CLI.
  */
 import type { Usage } from './messages';
+import type { Decider } from './run-types';
 
 /** Any JSON value; conditions compare node outputs with these. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -148,6 +149,8 @@ export interface FlowRunInput {
   input: string;
   tenantId: string;
   metadata?: Record<string, string>;
+  /** The principal who asked for the flow (set by the service); its agent runs carry it. */
+  requestedBy?: string;
 }
 
 export type FlowNodeStatus = 'pending' | 'running' | 'waiting' | 'completed' | 'skipped' | 'not_taken' | 'timed_out' | 'failed' | 'cancelled';
@@ -257,9 +260,22 @@ export interface FlowRunResult {
   trail: FlowTrailEntry[];
 }
 
-/** A person's answer to an escalation node. */
+/** A person's answer to an escalation node, as the flow records it. */
 export interface EscalationAnswer {
   nodeId: string;
   answer: string;
+  /** The name of who answered. */
   by?: string;
+  /** Who answered, as the signed decision names them (absent in flows answered before decisions were signed). */
+  decidedBy?: Decider;
+  /** Workflow time of the answer, ISO 8601. */
+  at?: string;
+}
+
+/** The `answerEscalation` update: the answer and a decision token from the service naming it. */
+export interface AnswerEscalationInput {
+  nodeId: string;
+  answer: string;
+  /** Signed by the service that authenticated the person (POST /v1/flows/:id/escalations/:node). */
+  token: string;
 }

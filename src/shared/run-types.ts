@@ -5,6 +5,7 @@
 import type { AgentSpec } from './agent-spec';
 import type { ChatMessage, Usage } from './messages';
 import type { StepPolicyEvent } from './policy-events';
+import type { Role } from './principal';
 
 export interface AgentRunInput {
   /** Registered agent name. */
@@ -25,6 +26,12 @@ export interface AgentRunInput {
   maxHandoffDepth?: number;
   /** Set by a flow with `budgetUsd`: the budget this run shares with the flow's other runs; inherited by handoff runs. */
   flowBudget?: FlowBudget;
+  /**
+   * The principal who asked for this run, set by the service that authenticated them
+   * (POST /v1/runs); carried across continue-as-new, handoffs and a flow's runs. Under a
+   * four-eyes policy, they cannot approve its calls.
+   */
+  requestedBy?: string;
 }
 
 /** A flow's budget as its runs carry it: the ledger holds all their model calls to `usd` together. */
@@ -118,9 +125,35 @@ export interface CompensationOutcome {
   error?: string;
 }
 
+/** Who decided, as the signed decision named them. */
+export interface Decider {
+  /** Principal id (`key:<key id>`, `oidc:<subject>`). */
+  id: string;
+  name: string;
+  /** The role they decided with. */
+  role: Role;
+  /** Their tenant (`*`: every tenant). */
+  tenant: string;
+}
+
+/** One decided (or timed-out) approval breakpoint. */
+export interface ApprovalRecord {
+  callId: string;
+  tool: string;
+  step: number;
+  decision: 'approved' | 'rejected' | 'timed_out';
+  /** Absent for a timeout, and for decisions recorded before decisions were signed. */
+  by?: Decider;
+  /** Workflow time of the decision, ISO 8601. */
+  at: string;
+  reason?: string;
+}
+
 export interface AgentRunState {
   agent: string;
   tenantId: string;
+  /** The principal who asked for the run, when the service started it. */
+  requestedBy?: string;
   status: RunStatus;
   step: number;
   model: string;
@@ -139,6 +172,8 @@ export interface AgentRunState {
   policyEvents: StepPolicyEvent[];
   /** Set while the run waits for a person to raise its budget. */
   budgetPause?: BudgetPause;
+  /** Approval decisions so far: who decided, with which role, when (most recent last). */
+  decisions: ApprovalRecord[];
 }
 
 /** Why a run paused for budget, and how to resume it. */
@@ -184,17 +219,28 @@ export interface CarriedState {
   model?: string;
   answeredBy?: string;
   runCapRaisedUsd?: number;
+  decisions?: ApprovalRecord[];
 }
 
+/** The `approve` update: a decision token from the service, for the call with these arguments. */
 export interface ApproveInput {
   callId: string;
+  /** The hash of the arguments approved, as `state` shows it; the token names it too. */
   argsHash: string;
-  by?: string;
+  /** Signed by the service that authenticated the approver (POST /v1/runs/:id/approvals/:callId). */
+  token: string;
 }
 
+/** The `reject` update; the token names the reason exactly as sent. */
 export interface RejectInput {
   callId: string;
   reason?: string;
+  token: string;
+}
+
+/** What `approve`/`reject` carried before decisions were signed: only ever replayed from old histories. */
+export interface LegacyDecisionInput {
+  argsHash?: string;
   by?: string;
 }
 

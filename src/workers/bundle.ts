@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { CONVERTER_PATHS } from '../trust/data-converter';
+import { CONVERTER_PATHS } from '../encryption/data-converter';
 import { defaultWorkflowBundlePath } from './agent-worker';
 
 export async function writeWorkflowBundle(outFile: string, workflowsPath = require.resolve('../workflows')): Promise<string> {

@@ -21,11 +21,10 @@ import { startDevServer, type DevServer } from '../infra/temporal-dev';
 import { seedExampleTickets } from '../examples/support/tickets';
 import { createModelProviders, providerOptionsFrom } from '../models/registry';
 import { createPolicies, loadPolicyConfig } from '../policies';
-import { codecRouteOptions, devUiCodecEndpoint } from '../service/codec-settings';
-import { serviceApp } from '../service/app';
-import { listen, type Listening } from '../service/listen';
-import { dataConverter, keyringFromConfig } from '../trust/data-converter';
-import type { Keyring } from '../trust/keyring';
+import { devUiCodecEndpoint } from '../encryption/codec-endpoint';
+import { dataConverter, keyringFromConfig } from '../encryption/data-converter';
+import type { Keyring } from '../encryption/keyring';
+import { verificationKeysFrom } from '../trust/signing-keys';
 import { createAgentWorker, defaultWorkflowBundlePath } from './agent-worker';
 
 export interface Stack {
@@ -33,8 +32,6 @@ export interface Stack {
   namespace: string;
   /** Web UI base URL when this process runs the dev server. */
   uiUrl?: string;
-  /** The service (the Web UI's codec server) when this process runs the dev server. */
-  serviceUrl?: string;
   db: Database;
   agents: AgentRegistry;
   /** Payload encryption keys (undefined: encryption off), for the codec server. */
@@ -95,6 +92,8 @@ export interface StackOptions {
   log: Logger;
   agents: AgentDefinition[];
   withWorker: boolean;
+  /** The caller runs the service (service/start.ts) beside the stack: its port is claimed with the others, and the Web UI decodes through it. */
+  withService?: boolean;
 }
 
 /**
@@ -123,10 +122,10 @@ function routeSdkLogs(log: Logger, logLevel: Config['LOG_LEVEL']): void {
 }
 
 /** The ports of the embedded servers this configuration starts (none with TEMPORAL_ADDRESS and DATABASE_URL). */
-function embeddedPorts(config: Config): NamedPort[] {
+function embeddedPorts(config: Config, withService: boolean): NamedPort[] {
   return [
     ...(config.TEMPORAL_ADDRESS ? [] : [{ port: config.TEMPORAL_PORT, variable: 'TEMPORAL_PORT' }, { port: config.TEMPORAL_UI_PORT, variable: 'TEMPORAL_UI_PORT' }]),
-    ...(config.TEMPORAL_ADDRESS || config.DURABLE_AGENTS_ENCRYPTION === 'off' ? [] : [{ port: config.DURABLE_AGENTS_PORT, variable: 'DURABLE_AGENTS_PORT' }]),
+    ...(withService ? [{ port: config.DURABLE_AGENTS_PORT, variable: 'DURABLE_AGENTS_PORT' }] : []),
     ...(config.DATABASE_URL ? [] : [{ port: config.EMBEDDED_POSTGRES_PORT, variable: 'EMBEDDED_POSTGRES_PORT' }]),
   ];
 }
@@ -135,8 +134,8 @@ function embeddedPorts(config: Config): NamedPort[] {
  * Takes the data directory for the embedded servers and checks their ports, before any
  * starts; returns the lock's release (nothing to release when nothing embedded runs).
  */
-async function claimEmbedded(config: Config): Promise<() => void> {
-  const ports = embeddedPorts(config);
+async function claimEmbedded(config: Config, withService: boolean): Promise<() => void> {
+  const ports = embeddedPorts(config, withService);
   if (!ports.length) return () => undefined;
   const release = lockDataDir(config.DURABLE_AGENTS_DATA_DIR, ports);
   try {
@@ -148,27 +147,25 @@ async function claimEmbedded(config: Config): Promise<() => void> {
   return release;
 }
 
-export async function startStack({ config, log, agents: defs, withWorker }: StackOptions): Promise<Stack> {
+export async function startStack({ config, log, agents: defs, withWorker, withService = false }: StackOptions): Promise<Stack> {
   // Validate agents before starting servers: a broken definition should fail fast.
   const agents = new AgentRegistry(defs, { modelOverride: config.DURABLE_AGENTS_MODEL });
   const providers = withWorker ? createModelProviders({ ...providerOptionsFrom(config), playbooks: agents.playbooks() }) : undefined;
   const policyConfig = providers ? loadPolicyConfig(config.POLICY_CONFIG, providers.names()) : undefined;
   routeSdkLogs(log, config.LOG_LEVEL);
-  const release = await claimEmbedded(config);
+  const release = await claimEmbedded(config, withService);
   let dev: DevServer | undefined;
   let db: Database | undefined;
   let connection: NativeConnection | undefined;
   let batchQueries: BatchQueryReader | undefined;
-  let service: Listening | undefined;
   try {
     // After the data directory is ours: the embedded default's keyring is created in it.
     const keyring = keyringFromConfig(config);
     const converter = dataConverter(config.TEMPORAL_NAMESPACE, keyring);
     if (!config.TEMPORAL_ADDRESS) {
-      // The dev server's Web UI decodes payloads through this stack's codec server.
-      if (keyring) service = await listen(serviceApp({ codec: codecRouteOptions(config, keyring) }), config.DURABLE_AGENTS_PORT, config.DURABLE_AGENTS_HOST);
       dev = await startDevServer({
-        uiCodecEndpoint: keyring ? devUiCodecEndpoint(config) : undefined,
+        // The Web UI decodes payloads through the codec server of the service the caller runs beside the stack.
+        uiCodecEndpoint: keyring && withService ? devUiCodecEndpoint(config) : undefined,
         port: config.TEMPORAL_PORT,
         uiPort: config.TEMPORAL_UI_PORT,
         dbFilename: path.join(config.DURABLE_AGENTS_DATA_DIR, 'temporal.sqlite'),
@@ -193,6 +190,8 @@ export async function startStack({ config, log, agents: defs, withWorker }: Stac
     if (providers && policyConfig) {
       if (db.batchQueryUrl) batchQueries = new BatchQueryReader(db.batchQueryUrl);
       else log.warn(NO_BATCH_QUERY_DATABASE);
+      const decisionKeys = verificationKeysFrom(config);
+      if (!decisionKeys.length) log.warn('no decision keys: every approval, rejection and escalation answer is refused until DURABLE_AGENTS_DECISION_KEYS holds the service\'s public key');
       connection = await NativeConnection.connect(temporalConnectionOptions(config, address));
       worker = await createAgentWorker({
         connection,
@@ -205,6 +204,7 @@ export async function startStack({ config, log, agents: defs, withWorker }: Stac
           log,
           policies: createPolicies(policyConfig, { pool: db.pool, providers }),
           batchQueries,
+          decisionKeys,
           ...(config.AUDIT_RETENTION_DAYS === 'off' ? {} : { auditRetention: { keepDays: config.AUDIT_RETENTION_DAYS, archiveDir: config.AUDIT_ARCHIVE_DIR } }),
         },
         workflowBundlePath: config.WORKFLOW_BUNDLE_PATH ?? defaultWorkflowBundlePath(),
@@ -217,12 +217,11 @@ export async function startStack({ config, log, agents: defs, withWorker }: Stac
       // The worker's own client, on the worker's connection: no second connection at start-up.
       await ensureHousekeeping(config, worker.client!, log);
     }
-    const started = { dev, db, connection, batchQueries, service };
+    const started = { dev, db, connection, batchQueries };
     return {
       address,
       namespace: config.TEMPORAL_NAMESPACE,
       uiUrl: dev?.uiUrl,
-      serviceUrl: service?.url,
       db,
       agents,
       keyring,
@@ -239,7 +238,6 @@ export async function startStack({ config, log, agents: defs, withWorker }: Stac
         try {
           await runShutdownSteps(
             [
-              ['service', () => started.service?.close()],
               ['worker', () => workerDone],
               ['temporal connection', () => started.connection?.close()],
               ['batch query pool', () => started.batchQueries?.close()],
@@ -255,7 +253,6 @@ export async function startStack({ config, log, agents: defs, withWorker }: Stac
       },
     };
   } catch (err) {
-    await service?.close().catch(() => undefined);
     await connection?.close().catch(() => undefined);
     await batchQueries?.close().catch(() => undefined);
     await db?.shutdown().catch(() => undefined);

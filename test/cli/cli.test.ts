@@ -7,23 +7,33 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { exampleAgents } from '../../src/examples';
+import { freePort } from '../../src/infra/postgres';
 import { BatchIdKey } from '../../src/shared/search-attributes';
 import { startHarness, testEnv, type Harness } from '../support/harness';
 import { newOrder } from '../support/orders';
+import { startTestService, type TestService } from '../support/service';
 
 const CLI = path.resolve(__dirname, '../../dist/src/cli/cli.js');
 let h: Harness;
+let service: TestService;
+/** Carol approves in tenant acme: the credential approve and reject send. */
+let carol: string;
 
 beforeAll(async () => {
   h = await startHarness({ agents: exampleAgents });
+  service = await startTestService(h);
+  carol = await service.key('carol', 'acme');
 });
-afterAll(() => h?.shutdown());
+afterAll(async () => {
+  await service?.close();
+  await h?.shutdown();
+});
 
 function cli(args: string[], env: Record<string, string> = {}, command: string[] = [process.execPath, CLI]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(command[0]!, [...command.slice(1), ...args], {
       cwd: path.resolve(__dirname, '../..'),
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TEMPORAL_ADDRESS: testEnv().address, TASK_QUEUE: h.taskQueue, DURABLE_AGENTS_ENCRYPTION_KEYS: process.env.DURABLE_AGENTS_ENCRYPTION_KEYS!, ...env },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TEMPORAL_ADDRESS: testEnv().address, TASK_QUEUE: h.taskQueue, DURABLE_AGENTS_URL: service.url, DURABLE_AGENTS_API_KEY: carol, DURABLE_AGENTS_ENCRYPTION_KEYS: process.env.DURABLE_AGENTS_ENCRYPTION_KEYS!, ...env },
     });
     let stdout = '';
     let stderr = '';
@@ -219,7 +229,7 @@ describe('happy paths', () => {
 
   test('flow list and batch list: headers and filters', async () => {
     const flowId = `flow-default-cli-list-${Date.now().toString(36)}`;
-    await h.temporal.workflow.start('flowRun', { taskQueue: h.taskQueue, workflowId: flowId, args: [{ spec: { name: 'broken', nodes: {} }, input: 'x', tenantId: 'default' }] });
+    await h.temporal.workflow.start('flowRun', { taskQueue: h.taskQueue, workflowId: flowId, args: [{ spec: { name: 'broken', nodes: {} }, input: 'x', tenantId: 'acme' }] });
     const batchId = `batch-default-cli-list-${Date.now().toString(36)}`;
     await h.temporal.workflow.start('batchRun', { taskQueue: h.taskQueue, workflowId: batchId, args: [{ spec: { target: { kind: 'agent', agent: 'research' }, source: { kind: 'query', sql: 'SELECT 1' }, tenantId: 'default' } }] });
     let flows = '';
@@ -248,9 +258,17 @@ describe('happy paths', () => {
     }
     expect(status).toMatch(/refund_payment \[(\S+)\] needs approval: refund of \$249\.00 is above \$100/);
     const callId = /refund_payment \[(\S+)\] needs approval/.exec(status)![1]!;
-    const approved = await cli(['approve', id, callId, '--by', 'carol']);
+    // Who approves is the credential's principal: no credential, a viewer, a name by hand are refused; the run still waits.
+    expectOneLineError(await cli(['approve', id, callId], { DURABLE_AGENTS_API_KEY: '' }), 2, /^durable-agents: no credential: set DURABLE_AGENTS_API_KEY/);
+    expectOneLineError(await cli(['approve', id, callId], { DURABLE_AGENTS_API_KEY: await service.key('vic', 'acme', ['viewer']) }), 2, /^durable-agents: vic \(key:[0-9a-f]{16}\) may not decide in tenant acme: it holds viewer/);
+    expectOneLineError(await cli(['approve', id, callId], { DURABLE_AGENTS_API_KEY: 'da_0123456789abcdef_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }), 2, /^durable-agents: unknown API key\n$/);
+    expectOneLineError(await cli(['approve', id, callId, '--by', 'carol']), 2, /^durable-agents: --by is gone/);
+    const closed = await freePort();
+    expectOneLineError(await cli(['approve', id, callId], { DURABLE_AGENTS_URL: `http://127.0.0.1:${closed}` }), 1, new RegExp(`^durable-agents: cannot reach the durable-agents service at http://127\\.0\\.0\\.1:${closed} \\(DURABLE_AGENTS_URL\\): connection refused\n$`));
+    expect((await h.agents.state(id)).pendingApprovals.map((p) => p.callId)).toEqual([callId]);
+    const approved = await cli(['approve', id, callId]);
     expect(approved.code).toBe(0);
-    expect(approved.stdout).toContain('approved refund_payment');
+    expect(approved.stdout).toMatch(/^approved refund_payment \[\S+\] with arguments \{.*"amountUsd":249.*\}, as carol \(approver, key:[0-9a-f]{16}\)\n$/);
     const result = await h.agents.result(id);
     // The output guardrails redact the address before the answer leaves the worker.
     expect(result.answer).toMatch(/sent to \[REDACTED:email\]/);

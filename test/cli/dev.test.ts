@@ -17,6 +17,7 @@ interface Ports {
   TEMPORAL_PORT: string;
   TEMPORAL_UI_PORT: string;
   EMBEDDED_POSTGRES_PORT: string;
+  /** The service dev runs beside the stack. */
   DURABLE_AGENTS_PORT: string;
 }
 

@@ -91,13 +91,13 @@ test(
             if (choice.staleFirst) {
               // An approval quoting other arguments is refused, and changes nothing.
               const stale = argsHash({ ...(p.args as object), amount: 9999, to: 'mallory' });
-              await expect(h.agents.approve(id, p.callId, stale, 'mallory')).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+              await expect(h.decide.approve(id, p.callId, stale, 'mallory')).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
             }
             if (choice.approve) {
-              await h.agents.approve(id, p.callId, p.argsHash, 'alice');
+              await h.decide.approve(id, p.callId, p.argsHash, 'alice');
               approved.push({ callId: p.callId, argsHash: p.argsHash, args: p.args });
             } else {
-              await h.agents.reject(id, p.callId, 'no', 'alice');
+              await h.decide.reject(id, p.callId, p.argsHash, 'no', 'alice');
             }
           }
           await sleep(40);
@@ -151,13 +151,13 @@ test('an id reused at a later step with other arguments waits for its own approv
     throw new Error('no pending approval');
   };
   const first = await waitPending(1);
-  await h.agents.approve(id, first.callId, first.argsHash, 'alice');
+  await h.decide.approve(id, first.callId, first.argsHash, 'alice');
   // The second call must stop at its own breakpoint: the first decision does not carry over.
   const second = await waitPending(2);
   expect(second.callId).not.toBe(first.callId);
   expect(second.args).toEqual({ amount: 9999, to: 'mallory' });
   expect((await executed(id)).map((e) => e.args.amount)).toEqual([150]);
-  await h.agents.reject(id, second.callId, 'not what I approved', 'alice');
+  await h.decide.reject(id, second.callId, second.argsHash, 'not what I approved', 'alice');
   expect((await h.agents.result(id)).answer).toBe('done');
   expect((await executed(id)).map((e) => e.args.amount)).toEqual([150]);
 });

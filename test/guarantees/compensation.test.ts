@@ -122,7 +122,7 @@ test(
             }
             if (s && approveAfterMs !== undefined) {
               for (const p of s.pendingApprovals) {
-                if (Date.now() - started >= approveAfterMs) await h.agents.approve(id, p.callId, p.argsHash, 'alice').catch(() => undefined);
+                if (Date.now() - started >= approveAfterMs) await h.decide.approve(id, p.callId, p.argsHash, 'alice').catch(() => undefined);
               }
             }
             if (approveAfterMs === undefined && cancelAfterMs === undefined && s?.status === 'waiting_approval') {

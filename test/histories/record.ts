@@ -5,6 +5,7 @@
  * recording. Names given as arguments record only those histories
  * (`npm run record-histories -- flow-run-content`).
  */
+import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
@@ -20,6 +21,8 @@ import { testAgent } from '../fixtures/test-agents';
 import globalSetup from '../support/global-setup';
 import globalTeardown from '../support/global-teardown';
 import { startHarness } from '../support/harness';
+import { decide } from '../support/decisions';
+import { DecisionSigner } from '../../src/trust/decision-token';
 
 async function main(): Promise<void> {
   await globalSetup();
@@ -70,7 +73,7 @@ async function main(): Promise<void> {
       const s = await h.agents.state(support.id).catch(() => undefined);
       const p = s?.pendingApprovals[0];
       if (p) {
-        await h.agents.approve(support.id, p.callId, p.argsHash, 'recorder');
+        await h.decide.approve(support.id, p.callId, p.argsHash, 'recorder');
         break;
       }
       await new Promise((r) => setTimeout(r, 100));
@@ -140,7 +143,7 @@ async function main(): Promise<void> {
     await save('flow-run-content', content.id);
     const triage = await flows.startFlow('triage', 'Can I pay with cryptocurrency?', { id: 'flow-run-triage-escalated' });
     while (!(await flows.flowState(triage.id).catch(() => undefined))?.pendingEscalations.length) await new Promise((r) => setTimeout(r, 100));
-    await flows.answerEscalation(triage.id, 'escalate', 'Not yet: we accept cards and PayPal.', 'recorder');
+    await h.decide.answer(triage.id, 'escalate', 'Not yet: we accept cards and PayPal.', 'recorder');
     await flows.result(triage.id);
     await save('flow-run-triage-escalated', triage.id);
     // A flow budget the ledger holds: the first node's run stops at it, so the second never starts.
@@ -163,7 +166,7 @@ async function main(): Promise<void> {
     };
     const labelled = await h.agents.start('thrifty', 'pay and answer', { tenantId: 'acme', id: 'agent-run-labelled-approved' });
     const toApprove = await waitForApproval(labelled.id);
-    await h.agents.approve(labelled.id, toApprove.callId, toApprove.argsHash, 'recorder');
+    await h.decide.approve(labelled.id, toApprove.callId, toApprove.argsHash, 'recorder');
     await h.agents.result(labelled.id);
     await save('agent-run-labelled-approved', labelled.id);
     const abandoned = await h.agents.start('thrifty', 'pay, then cancelled', { tenantId: 'acme', id: 'agent-run-labelled-cancelled' });
@@ -173,9 +176,25 @@ async function main(): Promise<void> {
     await save('agent-run-labelled-cancelled', abandoned.id);
     const asked = await flows.startFlow(labelledFlow('thrifty'), 'go', { id: 'flow-run-labelled-escalated', tenantId: 'acme' });
     while (!(await flows.flowState(asked.id).catch(() => undefined))?.pendingEscalations.length) await new Promise((r) => setTimeout(r, 100));
-    await flows.answerEscalation(asked.id, 'ask', 'yes', 'recorder');
+    await h.decide.answer(asked.id, 'ask', 'yes', 'recorder');
     await flows.result(asked.id);
     await save('flow-run-labelled-escalated', asked.id);
+
+    // Signed decisions: a forged approval (another key) refused after its verification, then a valid one;
+    // an escalation answered with a signed token.
+    const signed = await h.agents.start('thrifty', 'pay and answer', { tenantId: 'acme', id: 'agent-run-signed-decisions' });
+    const toSign = await waitForApproval(signed.id);
+    await decide(h.temporal, h.taskQueue, new DecisionSigner(generateKeyPairSync('ed25519').privateKey))
+      .approve(signed.id, toSign.callId, toSign.argsHash, 'mallory')
+      .catch(() => undefined);
+    await h.decide.approve(signed.id, toSign.callId, toSign.argsHash, 'recorder');
+    await h.agents.result(signed.id);
+    await save('agent-run-signed-decisions', signed.id);
+    const answered = await flows.startFlow(labelledFlow('thrifty'), 'go', { id: 'flow-run-signed-answer', tenantId: 'acme' });
+    while (!(await flows.flowState(answered.id).catch(() => undefined))?.pendingEscalations.length) await new Promise((r) => setTimeout(r, 100));
+    await h.decide.answer(answered.id, 'ask', 'yes', 'recorder');
+    await flows.result(answered.id);
+    await save('flow-run-signed-answer', answered.id);
     const labelledBatch = await batches.startBatch({ agent: 'thrifty' }, { items: [{ input: 'batch item' }, { input: 'batch item' }] }, { id: 'batch-run-labelled', tenantId: 'acme' });
     await batches.result(labelledBatch.id);
     await save('batch-run-labelled', labelledBatch.id);

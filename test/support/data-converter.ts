@@ -3,8 +3,8 @@
  * global-setup.ts puts in the environment (child processes inherit it).
  */
 import type { DataConverter } from '@temporalio/common';
-import { dataConverter } from '../../src/trust/data-converter';
-import { parseKeyring, type Keyring } from '../../src/trust/keyring';
+import { dataConverter } from '../../src/encryption/data-converter';
+import { parseKeyring, type Keyring } from '../../src/encryption/keyring';
 
 export function testKeyring(): Keyring {
   const keys = process.env.DURABLE_AGENTS_ENCRYPTION_KEYS;

@@ -15,7 +15,7 @@ import { migrate } from '../../src/infra/migrations';
 import { BATCH_READER_ROLE, ensureBatchReaderRole, ensureWorkerRole, freePort, startEmbeddedPostgres, WORKER_ROLE, type EmbeddedPostgresHandle } from '../../src/infra/postgres';
 import { loadConfig } from '../../src/infra/config';
 import { startDevServer } from '../../src/infra/temporal-dev';
-import { formatKeyring, generateKeyring } from '../../src/trust/keyring';
+import { formatKeyring, generateKeyring } from '../../src/encryption/keyring';
 import { writeWorkflowBundle } from '../../src/workers/bundle';
 
 export default async function globalSetup(): Promise<void> {

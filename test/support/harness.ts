@@ -16,9 +16,10 @@ import { createModelProviders } from '../../src/models/registry';
 import { createPolicies, DEFAULT_POLICY_FILE, policyConfigFrom } from '../../src/policies';
 import type { ModelProvider } from '../../src/models/types';
 import { createAgentWorker } from '../../src/workers/agent-worker';
-import { dataConverter } from '../../src/trust/data-converter';
-import type { Keyring } from '../../src/trust/keyring';
+import { dataConverter } from '../../src/encryption/data-converter';
+import type { Keyring } from '../../src/encryption/keyring';
 import { testDataConverter } from './data-converter';
+import { decide, testKeys, type Decide } from './decisions';
 
 export interface Harness {
   taskQueue: string;
@@ -29,6 +30,8 @@ export interface Harness {
   /** The tables' owner (a superuser on the embedded server): for a test's DDL and tampering. */
   admin: pg.Pool;
   worker: Worker;
+  /** Signed approvals, rejections and escalation answers, as the service would send them (see decisions.ts). */
+  decide: Decide;
   shutdown(): Promise<void>;
 }
 
@@ -51,7 +54,11 @@ export interface HarnessOptions {
   policies?: unknown;
   /** The worker's Postgres (e.g. one a test stops and starts); default: the shared test database. */
   databaseUrl?: string;
+  /** Public keys the worker accepts decision tokens from; default: the test signer's. */
+  decisionKeys?: HarnessDecisionKeys;
 }
+
+type HarnessDecisionKeys = NonNullable<Parameters<typeof createAgentWorker>[0]['deps']['decisionKeys']>;
 
 export function testEnv(): { address: string; databaseUrl: string; adminDatabaseUrl: string; bundle: string } {
   const address = process.env.TEST_TEMPORAL_ADDRESS;
@@ -95,6 +102,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       log,
       policies: createPolicies(policyConfigFrom(opts.policies ?? DEFAULT_POLICY_FILE, 'test policies'), { pool, providers }),
       ...(batchQueries ? { batchQueries } : {}),
+      decisionKeys: opts.decisionKeys ?? [testKeys.publicKey],
     },
     workflowBundlePath: env.bundle,
     dataConverter: converter,
@@ -113,6 +121,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     pool,
     admin,
     worker,
+    decide: decide(temporal, taskQueue),
     async shutdown() {
       worker.shutdown();
       await running;

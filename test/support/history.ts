@@ -2,7 +2,7 @@
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
-import { EncryptionCodec } from '../../src/trust/encryption-codec';
+import { EncryptionCodec } from '../../src/encryption/encryption-codec';
 import { testKeyring } from './data-converter';
 
 export type HistoryEvent = temporal.api.history.v1.IHistoryEvent;

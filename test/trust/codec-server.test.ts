@@ -6,7 +6,7 @@ import type { Payload } from '@temporalio/common';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { serviceApp } from '../../src/service/app';
 import { listen, type Listening } from '../../src/service/listen';
-import { EncryptionCodec } from '../../src/trust/encryption-codec';
+import { EncryptionCodec } from '../../src/encryption/encryption-codec';
 import { testKeyring } from '../support/data-converter';
 import { startHarness, testEnv, type Harness } from '../support/harness';
 import { temporalCli, withBase64Decoded } from '../support/raw-history';

@@ -9,9 +9,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../src/infra/config';
-import { keyringFile, keyringFromConfig } from '../../src/trust/data-converter';
-import { EncryptionCodec } from '../../src/trust/encryption-codec';
-import { loadOrCreateKeyringFile, parseKeyring } from '../../src/trust/keyring';
+import { keyringFile, keyringFromConfig } from '../../src/encryption/data-converter';
+import { EncryptionCodec } from '../../src/encryption/encryption-codec';
+import { loadOrCreateKeyringFile, parseKeyring } from '../../src/encryption/keyring';
 
 const key = () => crypto.randomBytes(32).toString('base64');
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'keyring-'));

@@ -120,6 +120,13 @@ async function runningBatch(): Promise<string> {
   return /▶ batch (\S+)/.exec(started.stdout)![1]!;
 }
 
+/** A key made to be revoked, as `keys list` would show its id. */
+async function throwawayKey(): Promise<string> {
+  const created = await cli('keys create --name throwaway --tenant acme --role viewer');
+  expectSuccess('keys create …', created);
+  return /created API key ([0-9a-f]{16})/.exec(created.stdout)![1]!;
+}
+
 /** Which kind of workflow a command's `<id>` names. */
 function kindOf(sub: string): 'run' | 'flow' | 'batch' {
   return sub.startsWith('flow') ? 'flow' : sub.startsWith('batch') ? 'batch' : 'run';
@@ -129,7 +136,7 @@ function kindOf(sub: string): 'run' | 'flow' | 'batch' {
 async function fill(c: ReadmeCommand, last: Record<string, string>): Promise<string> {
   let text = c.runnable;
   const words = text.split(/\s+/);
-  const sub = words[2] === 'flow' || words[2] === 'batch' || words[2] === 'schedule' ? `${words[2]} ${words[3]}` : words[2]!;
+  const sub = ['flow', 'batch', 'schedule', 'keys'].includes(words[2]!) ? `${words[2]} ${words[3]}` : words[2]!;
   if (text.includes('<id>')) {
     let id: string;
     let callId: string | undefined;
@@ -146,6 +153,9 @@ async function fill(c: ReadmeCommand, last: Record<string, string>): Promise<str
         break;
       case 'batch cancel':
         id = await runningBatch();
+        break;
+      case 'keys revoke':
+        id = await throwawayKey();
         break;
       default: {
         const kind = kindOf(sub);
@@ -232,6 +242,9 @@ for (const c of commands.filter((c) => c !== DEV)) {
       return;
     }
     expectSuccess(line, r);
+    // The README's first key is the reader's credential from then on, as its `export` line says.
+    const key = /DURABLE_AGENTS_API_KEY=(da_\S+)/.exec(r.stdout)?.[1];
+    if (key && !env.DURABLE_AGENTS_API_KEY) env.DURABLE_AGENTS_API_KEY = key;
     const id = /▶ (?:batch |flow )?(\S+)/.exec(r.stdout)?.[1];
     if (id) last[id.startsWith('batch-') ? 'batch' : id.startsWith('flow-') ? 'flow' : 'run'] = id;
   }, 180_000);

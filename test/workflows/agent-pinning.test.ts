@@ -43,7 +43,7 @@ test('after a deploy mid-run, the run keeps the instructions and tools it starte
   const { h, id } = await deployMidRun(task, v2);
   try {
     const p = (await h.agents.state(id)).pendingApprovals[0]!;
-    await h.agents.approve(id, p.callId, p.argsHash, 'alice');
+    await h.decide.approve(id, p.callId, p.argsHash, 'alice');
     const result = await h.agents.result(id);
     expect(result.answer).toBe('done');
     const [, second, third] = requestsOf(task);
@@ -66,7 +66,7 @@ test('a worker that no longer has a tool the run started with fails it, naming t
   const { h, id } = await deployMidRun(task, v3);
   try {
     const p = (await h.agents.state(id)).pendingApprovals[0]!;
-    await h.agents.approve(id, p.callId, p.argsHash, 'alice');
+    await h.decide.approve(id, p.callId, p.argsHash, 'alice');
     const err = await h.agents.result(id).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     const chain: Array<{ type?: string; message: string }> = [];

@@ -52,11 +52,14 @@ test('the run waits at the breakpoint, shows the pending call, and continues whe
   expect(pending.argsHash).toMatch(/^[0-9a-f]{64}$/);
   expect(await paidRows(id)).toBe(0);
 
-  await h.agents.approve(id, pending.callId, pending.argsHash, 'alice');
+  await h.decide.approve(id, pending.callId, pending.argsHash, 'alice');
   const result = await h.agents.result(id);
   expect(result.answer).toBe('paid');
   expect(result.toolCalls[0]).toMatchObject({ tool: 'pay', status: 'succeeded' });
   expect(await paidRows(id)).toBe(1);
+  // Who decided, with which role, when: the signed decision's principal at workflow time.
+  const [decision] = (await h.agents.state(id)).decisions;
+  expect(decision).toEqual({ callId: pending.callId, tool: 'pay', step: 1, decision: 'approved', by: { id: 'test:alice', name: 'alice', role: 'approver', tenant: '*' }, at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
 });
 
 test('an approval for different arguments is refused and the call keeps waiting', async () => {
@@ -65,14 +68,14 @@ test('an approval for different arguments is refused and the call keeps waiting'
   const s = await waitFor(id, (x) => x.pendingApprovals.length === 1);
   const pending = s.pendingApprovals[0]!;
   const otherHash = argsHash({ amount: 5, to: 'ACME' });
-  const err = await h.agents.approve(id, pending.callId, otherHash).catch((e: unknown) => e);
+  const err = await h.decide.approve(id, pending.callId, otherHash).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
   expect(String((err as WorkflowUpdateFailedError).cause?.message)).toMatch(/approval refused/);
-  const unknownCall = await h.agents.approve(id, 'no_such_call', pending.argsHash).catch((e: unknown) => e);
+  const unknownCall = await h.decide.approve(id, 'no_such_call', pending.argsHash).catch((e: unknown) => e);
   expect(String((unknownCall as WorkflowUpdateFailedError).cause?.message)).toMatch(/no pending approval for call "no_such_call"/);
   expect((await h.agents.state(id)).pendingApprovals).toHaveLength(1);
   expect(await paidRows(id)).toBe(0);
-  await h.agents.approve(id, pending.callId, pending.argsHash);
+  await h.decide.approve(id, pending.callId, pending.argsHash);
   await h.agents.result(id);
   expect(await paidRows(id)).toBe(1);
 });
@@ -81,7 +84,7 @@ test('a rejection goes back to the model, the tool never runs, and the run ends'
   script('reject it', 900, 'understood, not paying');
   const { id } = await h.agents.start('approver', 'reject it');
   const s = await waitFor(id, (x) => x.pendingApprovals.length === 1);
-  await h.agents.reject(id, s.pendingApprovals[0]!.callId, 'too expensive', 'bob');
+  await h.decide.reject(id, s.pendingApprovals[0]!.callId, s.pendingApprovals[0]!.argsHash, 'too expensive', 'bob');
   const result = await h.agents.result(id);
   expect(result.answer).toBe('understood, not paying');
   expect(result.toolCalls[0]).toMatchObject({ status: 'rejected', detail: 'rejected by bob: too expensive' });

@@ -12,19 +12,24 @@ import { FlowClient } from '../../src/client/flow-client';
 import { exampleAgents } from '../../src/examples';
 import { startHarness, testEnv, type Harness } from '../support/harness';
 import { newOrder } from '../support/orders';
+import { startTestService, type TestService } from '../support/service';
 
 let h: Harness;
+let service: TestService;
 let dir: string;
 const saved = { ...process.env };
 
 beforeAll(async () => {
   h = await startHarness({ agents: exampleAgents });
-  Object.assign(process.env, { TEMPORAL_ADDRESS: testEnv().address, TASK_QUEUE: h.taskQueue });
+  service = await startTestService(h);
+  // Escalation answers go through the service, as carol, an approver of every tenant.
+  Object.assign(process.env, { TEMPORAL_ADDRESS: testEnv().address, TASK_QUEUE: h.taskQueue, DURABLE_AGENTS_URL: service.url, DURABLE_AGENTS_API_KEY: await service.key('carol') });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flow-cli-'));
 });
 afterAll(async () => {
   process.env = saved;
   fs.rmSync(dir, { recursive: true, force: true });
+  await service?.close();
   await h?.shutdown();
 });
 
@@ -70,13 +75,19 @@ test('a detached flow waits at its escalation; status shows it; answer continues
   }
   expect(status).toContain(`flow ${id}\n  triage   tenant default   status waiting`);
   expect(status).toMatch(/ {2}⏸ escalate \[escalation\] waiting/);
-  expect(status).toContain(`answer: npx durable-agents flow answer ${id} escalate "<answer>" [--by NAME]`);
+  expect(status).toContain(`answer: npx durable-agents flow answer ${id} escalate "<answer>"`);
   expect(status).toMatch(/decisions:\n {2}▶ flow triage started: Can I pay with cryptocurrency\?/);
 
   const wrong = await cli('flow', 'answer', id, 'review', 'hello');
-  expect(wrong).toMatchObject({ code: 1, err: 'refused: no escalation is waiting at node "review" (waiting: escalate)' });
-  const answered = await cli('flow', 'answer', id, 'escalate', 'We accept cards and PayPal only.', '--by', 'carol');
-  expect(answered).toMatchObject({ code: 0, out: `answered escalate of ${id}; the flow goes on` });
+  expect(wrong).toMatchObject({ code: 2, err: `no escalation of flow ${id} is waiting at node "review" (waiting: escalate)` });
+  // Who answers is the credential's principal; a name given by hand is refused.
+  expect(await cli('flow', 'answer', id, 'escalate', 'yes', '--by', 'mallory')).toMatchObject({ code: 2, err: expect.stringMatching(/^--by is gone/) });
+  const anonymous = { ...process.env };
+  delete process.env.DURABLE_AGENTS_API_KEY;
+  expect(await cli('flow', 'answer', id, 'escalate', 'yes')).toMatchObject({ code: 2, err: expect.stringMatching(/^no credential: set DURABLE_AGENTS_API_KEY/) });
+  process.env = anonymous;
+  const answered = await cli('flow', 'answer', id, 'escalate', 'We accept cards and PayPal only.');
+  expect(answered).toMatchObject({ code: 0, out: expect.stringMatching(new RegExp(`^answered escalate of ${id} as carol \\(approver, key:[0-9a-f]{16}\\); the flow goes on$`)) });
   const result = await new FlowClient(h.temporal, h.taskQueue).result(id);
   expect(result.answer).toContain('We accept cards and PayPal only.');
 });

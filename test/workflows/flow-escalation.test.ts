@@ -55,14 +55,14 @@ test('the flow waits for a person; wrong answers are refused; the answer flows o
   expect(p).toMatchObject({ nodeId: 'ask', prompt: 'Is this right? refund 30 dollars', assignee: 'ops' });
   expect(Date.parse(p.deadline) - Date.parse(p.since)).toBe(3_600_000);
 
-  const wrongNode = await flows.answerEscalation(id, 'send', 'yes').catch((e: unknown) => e);
+  const wrongNode = await h.decide.answer(id, 'send', 'yes').catch((e: unknown) => e);
   expect(wrongNode).toBeInstanceOf(WorkflowUpdateFailedError);
   expect(String((wrongNode as WorkflowUpdateFailedError).cause?.message)).toBe('no escalation is waiting at node "send" (waiting: ask)');
-  const blank = await flows.answerEscalation(id, 'ask', '   ').catch((e: unknown) => e);
+  const blank = await h.decide.answer(id, 'ask', '   ').catch((e: unknown) => e);
   expect(String((blank as WorkflowUpdateFailedError).cause?.message)).toBe('the answer is empty');
   expect((await flows.flowState(id)).pendingEscalations).toHaveLength(1);
 
-  await flows.answerEscalation(id, 'ask', 'Yes, refund it', 'bob');
+  await h.decide.answer(id, 'ask', 'Yes, refund it', 'bob');
   const result = await flows.result(id);
   expect(result.answer).toBe('sent');
   expect(model.requests.some((r) => taskOf(r) === 'esc: send "Yes, refund it" by bob')).toBe(true);
@@ -70,6 +70,8 @@ test('the flow waits for a person; wrong answers are refused; the answer flows o
   expect(statuses(done)).toEqual({ draft: 'completed', ask: 'completed', send: 'completed', apology: 'not_taken' });
   expect(done.pendingEscalations).toEqual([]);
   expect(done.status).toBe('completed');
+  // Who answered, with which role: the signed decision's principal.
+  expect(done.trail.find((e) => e.event === 'escalation_answered')?.detail).toBe('ask answered by bob (approver, test:bob): Yes, refund it');
 });
 
 test('when nobody answers in time, the escalation path is taken', async () => {
@@ -79,6 +81,6 @@ test('when nobody answers in time, the escalation path is taken', async () => {
   const s = await flows.flowState(id);
   expect(statuses(s)).toEqual({ draft: 'completed', ask: 'timed_out', send: 'not_taken', apology: 'completed' });
   expect(s.trail.find((e) => e.event === 'escalation_timed_out')?.detail).toBe('ask: nobody answered within 2s; taking the escalation path to apology');
-  const late = await flows.answerEscalation(id, 'ask', 'too late').catch((e: unknown) => e);
+  const late = await h.decide.answer(id, 'ask', 'too late').catch((e: unknown) => e);
   expect(late).toBeInstanceOf(Error);
 });

@@ -52,11 +52,11 @@ test('triage: a question the help centre cannot answer waits for a person, whose
   expect(waiting.nodes.find((n) => n.id === 'knowledge')).toMatchObject({ status: 'completed' });
   expect(waiting.nodes.find((n) => n.id === 'escalate')).toMatchObject({ status: 'waiting' });
 
-  await flows.answerEscalation(id, 'escalate', 'Not yet: we accept cards and PayPal.', 'alice');
+  await h.decide.answer(id, 'escalate', 'Not yet: we accept cards and PayPal.', 'alice');
   const result = await flows.result(id);
   expect(statuses(result)).toMatchObject({ route: 'completed', knowledge: 'completed', refund: 'not_taken', escalate: 'completed', review: 'completed', holding: 'not_taken' });
   expect(result.answer).toBe('Hello,\n\nNot yet: we accept cards and PayPal.\n\nBest regards,\nCustomer Care');
-  expect(result.trail.find((e) => e.event === 'escalation_answered')?.detail).toBe('escalate answered by alice: Not yet: we accept cards and PayPal.');
+  expect(result.trail.find((e) => e.event === 'escalation_answered')?.detail).toBe('escalate answered by alice (approver, test:alice): Not yet: we accept cards and PayPal.');
 });
 
 test('content: planner, section writers in parallel with a fallback writer, two review rounds', async () => {

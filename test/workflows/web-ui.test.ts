@@ -75,7 +75,7 @@ test('a run waiting for approval shows its cost, the call and the commands; then
   expect(timerSummaries(events)).toEqual([`approval pay ${callId}`]);
   expect(localActivitySummaries(events)).toEqual(['resolve agent buyer']);
 
-  await h.agents.approve(id, callId, waiting.pendingApprovals[0]!.argsHash, 'alice');
+  await h.decide.approve(id, callId, waiting.pendingApprovals[0]!.argsHash, 'alice');
   const result = await h.agents.result(id);
   expect(result.costUsd).toBeCloseTo(2 * CALL_USD, 9);
   expect(await labels(id)).toMatchObject({ status: 'completed', cost: result.costUsd });
@@ -83,9 +83,10 @@ test('a run waiting for approval shows its cost, the call and the commands; then
   expect(after).toMatch(/^\*\*completed\*\* · step 2/);
   expect(after).not.toContain('Waiting for approval');
   expect(after).not.toContain('npx durable-agents approve');
-  // Decisions are free text in the markdown: escaped (call\_1\_0), so they render as written.
-  expect(after).toContain(`- step 1: pay ${callId.replace(/_/g, '\\_')} approved by alice`);
-  expect((await h.agents.state(id)).policyEvents).toContainEqual(expect.objectContaining({ kind: 'approval', detail: `pay ${callId} approved by alice`, step: 1 }));
+  // Who decided, with which role and when. Decisions are free text in the markdown: escaped (call\_1\_0), so they render as written.
+  const { at } = (await h.agents.state(id)).decisions[0]!;
+  expect(after).toContain(`- step 1: pay ${callId.replace(/_/g, '\\_')} approved by alice (approver, test:alice) at ${at}`);
+  expect((await h.agents.state(id)).policyEvents).toContainEqual(expect.objectContaining({ kind: 'approval', detail: `pay ${callId} approved by alice (approver, test:alice) at ${at}`, step: 1 }));
 });
 
 test('a run cancelled while it waits for approval shows nothing pending, says cancelled and keeps its cost', async () => {
@@ -146,13 +147,13 @@ test('a flow labels itself and its node runs, and shows the escalation it waits 
   expect(timerSummaries(events)).toEqual(['timeout draft attempt 1: 1m', 'escalation ask: answer within 1h']);
   expect(localActivitySummaries(events)).toEqual(['validate the flow spec']);
 
-  await flows.answerEscalation(id, 'ask', 'yes', 'bob');
+  await h.decide.answer(id, 'ask', 'yes', 'bob');
   await flows.result(id);
   expect(await labels(id)).toMatchObject({ status: 'completed', cost: usd(2 * CALL_USD) });
   const after = await currentDetails(h.temporal, id);
   expect(after).toMatch(/^\*\*completed\*\*/);
   expect(after).not.toContain('flow answer');
-  expect(after).toContain('- ask answered by bob: yes');
+  expect(after).toContain('- ask answered by bob (approver, test:bob): yes');
 });
 
 test('a batch labels itself with its agent, status and whole cost; its items carry the batch id', async () => {

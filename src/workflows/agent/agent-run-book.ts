@@ -12,6 +12,7 @@ import { addUsage, ZERO_USAGE, type ChatMessage, type Usage } from '../../shared
 import type { PolicyEvent, StepPolicyEvent } from '../../shared/policy-events';
 import type {
   AgentRunInput,
+  ApprovalRecord,
   AgentRunResult,
   AgentRunState,
   CarriedState,
@@ -48,6 +49,8 @@ export class AgentRunBook {
   readonly irreversible: Array<{ callId: string; tool: string }>;
   readonly compensations: CompensationOutcome[] = [];
   readonly policyEvents: StepPolicyEvent[];
+  /** Approval decisions: who, with which role, when (carried across continue-as-new). */
+  readonly decisions: ApprovalRecord[];
   step: number;
   usage: Usage;
   costUsd: number;
@@ -75,6 +78,7 @@ export class AgentRunBook {
     this.saga = carry?.saga ?? [];
     this.irreversible = carry?.irreversible ?? [];
     this.policyEvents = carry?.policyEvents ?? [];
+    this.decisions = carry?.decisions ?? [];
     this.step = carry?.step ?? 0;
     this.usage = carry?.usage ?? ZERO_USAGE;
     this.costUsd = carry?.costUsd ?? 0;
@@ -101,6 +105,11 @@ export class AgentRunBook {
     this.policyEvents.push({ ...e, step: this.step, seq: ++this.policySeq });
     if (this.policyEvents.length > KEPT_POLICY_EVENTS) this.policyEvents.splice(0, this.policyEvents.length - KEPT_POLICY_EVENTS);
     this.onChange();
+  }
+
+  decided(r: ApprovalRecord): void {
+    this.decisions.push(r);
+    if (this.decisions.length > KEPT_POLICY_EVENTS) this.decisions.splice(0, this.decisions.length - KEPT_POLICY_EVENTS);
   }
 
   /** The cost so far as the `CostUsd` search attribute, so running and failed runs show it too. */
@@ -153,6 +162,7 @@ export class AgentRunBook {
     return {
       agent: this.input.agent,
       tenantId: this.input.tenantId,
+      ...(this.input.requestedBy ? { requestedBy: this.input.requestedBy } : {}),
       status: this.status,
       step: this.step,
       model: this.gate?.model ?? this.spec?.model ?? '',
@@ -167,6 +177,7 @@ export class AgentRunBook {
       ...(handedOffTo ? { handedOffTo } : {}),
       policyEvents: this.policyEvents,
       budgetPause: this.gate?.pause,
+      decisions: this.decisions,
     };
   }
 
@@ -187,6 +198,7 @@ export class AgentRunBook {
       model: gate.model,
       ...(this.answeredBy ? { answeredBy: this.answeredBy } : {}),
       runCapRaisedUsd: gate.runCapRaisedUsd,
+      ...(this.decisions.length ? { decisions: this.decisions } : {}),
     };
   }
 

@@ -40,7 +40,10 @@ export async function agentRun(input: AgentRunInput): Promise<AgentRunResult> {
   // cancelled with the run, saga entries only after success, the old idempotency keys.
   const guarded = wf.patched('saga-before-effects');
   const book = new AgentRunBook(input, new SearchLabels(wf.patched(WEB_UI_LABELS_PATCH)));
-  const approvals = new ApprovalDesk(() => book.setStatus(approvals.pending.length ? 'waiting_approval' : 'running'));
+  const approvals = new ApprovalDesk(
+    () => book.setStatus(approvals.pending.length ? 'waiting_approval' : 'running'),
+    () => ({ tenantId: input.tenantId, requestedBy: input.requestedBy, fourEyes: book.spec?.approval.fourEyes === true }),
+  );
   const handoffs = new Handoffs(input, book.labels.current);
   const view = () => book.view(approvals.pending, handoffs.requested?.to);
   wf.setHandler(stateQuery, view);

@@ -4,18 +4,21 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AgentSummary } from '../../shared/agent-spec';
-import type { AgentRunState, ApproveInput, RaiseBudgetInput, RejectInput } from '../../shared/run-types';
+import type { AgentRunState, ApproveInput, Decider, RaiseBudgetInput, RejectInput } from '../../shared/run-types';
 
 export const AGENT_RUN_WORKFLOW = 'agentRun';
 export const AGENT_CATALOG_WORKFLOW = 'agentCatalog';
 
 export const stateQuery = defineQuery<AgentRunState>('state');
 
-/** Approves a pending tool call; refused unless `argsHash` matches the call's arguments. */
-export const approveUpdate = defineUpdate<{ callId: string; decision: 'approved' }, [ApproveInput]>('approve');
+/**
+ * Approves a pending tool call; refused unless `argsHash` matches the call's arguments and
+ * the decision token verifies (an approver of the run's tenant, signed by the service).
+ */
+export const approveUpdate = defineUpdate<{ callId: string; decision: 'approved'; by?: Decider; at?: string }, [ApproveInput]>('approve');
 
-/** Rejects a pending tool call; the model is told, and the run goes on without it. */
-export const rejectUpdate = defineUpdate<{ callId: string; decision: 'rejected' }, [RejectInput]>('reject');
+/** Rejects a pending tool call (with a decision token as for approve); the model is told, and the run goes on without it. */
+export const rejectUpdate = defineUpdate<{ callId: string; decision: 'rejected'; by?: Decider; at?: string }, [RejectInput]>('reject');
 
 /** Resumes a run paused by its budget policy, optionally with a new cap for this run. */
 export const raiseBudgetUpdate = defineUpdate<{ resumed: true; runCapUsd?: number }, [RaiseBudgetInput]>('raiseBudget');

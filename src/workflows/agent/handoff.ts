@@ -71,6 +71,8 @@ export class Handoffs {
           maxHandoffDepth: this.limit,
           metadata: input.metadata,
           flowBudget: input.flowBudget,
+          // The same request: a four-eyes policy holds after a handoff too.
+          ...(input.requestedBy ? { requestedBy: input.requestedBy } : {}),
           handoff: { from, reason, depth: this.depth + 1, messages: messages.filter((m) => m.role !== 'system') },
         },
       ],

@@ -14,7 +14,7 @@ import type { ToolMessage } from '../../shared/messages';
 import type { AgentRunInput, CompensationEntry } from '../../shared/run-types';
 import type { ToolCallPlan, ToolOutcome } from '../../shared/tool-plan';
 import type { AgentRunBook } from './agent-run-book';
-import type { ApprovalDecision, ApprovalDesk } from './approvals';
+import { approvalRecord, type ApprovalDecision, type ApprovalDesk } from './approvals';
 import { audit } from '../audit';
 import { failureMessage } from '../failure-message';
 import type { Handoffs } from './handoff';
@@ -38,9 +38,15 @@ function preview(value: unknown, max = 120): string {
 
 const TIMED_OUT: Record<ApprovalTimeoutOutcome, string> = { approve: 'approved', reject: 'rejected', fail: 'the run fails' };
 
+/** Who decided, for people: the name, and with a signed decision the role and principal. */
+function whoDecided(d: Extract<ApprovalDecision, { decision: 'approved' | 'rejected' }>, fallback: string): string {
+  if (d.decider) return `${d.decider.name} (${d.decider.role}, ${d.decider.id})`;
+  return d.by ?? fallback;
+}
+
 function decisionText(d: ApprovalDecision, timeout: string): string {
-  if (d.decision === 'approved') return `approved by ${d.by ?? 'someone'}`;
-  if (d.decision === 'rejected') return `rejected by ${d.by ?? 'a reviewer'}: ${d.reason}`;
+  if (d.decision === 'approved') return `approved by ${whoDecided(d, 'someone')}${d.at ? ` at ${d.at}` : ''}`;
+  if (d.decision === 'rejected') return `rejected by ${whoDecided(d, 'a reviewer')}${d.at ? ` at ${d.at}` : ''}: ${d.reason}`;
   return `not decided within ${timeout}: ${TIMED_OUT[d.outcome]}`;
 }
 
@@ -134,21 +140,21 @@ export class ToolCalls {
   /** Waits for a person's decision; returns the text for the model when the call must not run. */
   private async approval(agent: AgentSpec, plan: ReadyPlan, rec: { status: string; detail?: string }): Promise<string | undefined> {
     rec.status = 'waiting_approval';
-    const d = await this.approvals
-      .wait({ callId: plan.callId, tool: plan.tool, args: plan.args, argsHash: plan.argsHash, reason: plan.approval!, step: this.book.step }, agent.approval.timeout, agent.approval.onTimeout)
-      .catch((err: unknown) => {
-        if (wf.isCancellation(err)) rec.status = 'cancelled';
-        throw err;
-      });
+    const request = { callId: plan.callId, tool: plan.tool, args: plan.args, argsHash: plan.argsHash, reason: plan.approval!, step: this.book.step };
+    const d = await this.approvals.wait(request, agent.approval.timeout, agent.approval.onTimeout).catch((err: unknown) => {
+      if (wf.isCancellation(err)) rec.status = 'cancelled';
+      throw err;
+    });
     const timedOut = d.decision === 'timed_out';
-    // Who decided what, for the `state` query and the run's Web UI page, and for the audit trail.
+    // Who decided what, with which role and when, for the `state` query and the run's Web UI page, and for the audit trail.
+    this.book.decided(approvalRecord(request, d, new Date()));
     this.book.note({ kind: 'approval', detail: `${plan.tool} ${plan.callId} ${decisionText(d, agent.approval.timeout)}` });
     await audit(this.auditRecord(plan, d, agent.approval.timeout));
     if (timedOut && d.outcome === 'fail') {
       throw ApplicationFailure.nonRetryable(`approval for ${plan.tool} (${plan.callId}) timed out`, FailureType.ApprovalTimedOut);
     }
     if (d.decision === 'rejected' || (timedOut && d.outcome === 'reject')) {
-      const why = d.decision === 'rejected' ? `rejected by ${d.by ?? 'a reviewer'}: ${d.reason}` : `not approved within ${agent.approval.timeout}`;
+      const why = d.decision === 'rejected' ? `rejected by ${d.decider?.name ?? d.by ?? 'a reviewer'}: ${d.reason}` : `not approved within ${agent.approval.timeout}`;
       rec.status = 'rejected';
       rec.detail = why;
       return `The call to ${plan.tool} was not executed: ${why}. Do not retry it; tell the user.`;

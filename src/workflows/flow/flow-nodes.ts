@@ -67,6 +67,8 @@ export class NodeRunner {
     private readonly tenantId: string,
     /** The flow keeps its Web UI labels current (see search-labels.ts): its node runs carry its name. */
     private readonly labelled: boolean,
+    /** The principal who asked for the flow: its agent runs carry it (four eyes). */
+    private readonly requestedBy?: string,
   ) {}
 
   /** Runs node `id`; resolves with its output (possibly skipped or a fallback's), throws NodeFailed or a cancellation. */
@@ -147,6 +149,7 @@ export class NodeRunner {
               tenantId: this.tenantId,
               maxSteps: call.maxSteps,
               metadata: { flowId, flowNode: id },
+              ...(this.requestedBy ? { requestedBy: this.requestedBy } : {}),
               // The ledger holds every model call of every run of this flow to its budget together.
               ...(this.spec.budgetUsd !== undefined ? { flowBudget: { flowId, usd: this.spec.budgetUsd } } : {}),
             },
@@ -275,9 +278,10 @@ export class NodeRunner {
     this.book.note('escalation_waiting', `${id} waits for ${node.assignee ?? 'a person'} until ${deadline}: ${prompt}`, id);
     const answer = await this.desk.wait({ nodeId: id, prompt, ...(node.assignee ? { assignee: node.assignee } : {}), since: since.toISOString(), deadline }, node.timeout);
     if (answer) {
-      this.book.note('escalation_answered', `${id} answered by ${answer.by ?? 'someone'}: ${answer.answer}`, id);
+      const who = answer.decidedBy ? `${answer.decidedBy.name} (${answer.decidedBy.role}, ${answer.decidedBy.id})` : (answer.by ?? 'someone');
+      this.book.note('escalation_answered', `${id} answered by ${who}: ${answer.answer}`, id);
       // The answer itself is a person's text: the trail keeps its digest only.
-      await audit({ tenantId: this.tenantId, kind: 'escalation_answer', principal: answer.by ?? 'unknown', detail: { nodeId: id }, data: { nodeId: id, answer: answer.answer, by: answer.by ?? null } });
+      await audit({ tenantId: this.tenantId, kind: 'escalation_answer', principal: answer.decidedBy?.id ?? answer.by ?? 'unknown', detail: { nodeId: id, ...(answer.decidedBy ? { role: answer.decidedBy.role } : {}) }, data: { nodeId: id, answer: answer.answer, by: answer.decidedBy?.id ?? answer.by ?? null } });
       return { status: 'completed', answer: answer.answer, output: { answer: answer.answer, ...(answer.by ? { by: answer.by } : {}) }, ...(answer.by ? { by: answer.by } : {}), costUsd: 0 };
     }
     if (!node.onTimeout) throw ApplicationFailure.nonRetryable(`nobody answered within ${node.timeout}`, FailureType.EscalationTimedOut);

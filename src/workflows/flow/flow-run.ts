@@ -27,7 +27,7 @@ type Decision = { run: true; taken: FlowEdge[] } | { run: false; reason: string 
 export async function flowRun(input: FlowRunInput): Promise<FlowRunResult> {
   const labels = new SearchLabels(wf.patched(WEB_UI_LABELS_PATCH));
   const book = new FlowBook(input.spec, input);
-  const desk = new EscalationDesk((nodeId, waiting) => book.waiting(nodeId, waiting));
+  const desk = new EscalationDesk((nodeId, waiting) => book.waiting(nodeId, waiting), input.tenantId);
   wf.setHandler(flowStateQuery, () => book.view(desk.pending));
   book.watch(() => {
     const state = book.view(desk.pending);
@@ -52,7 +52,7 @@ export async function flowRun(input: FlowRunInput): Promise<FlowRunResult> {
   }
   book.begin(spec);
   const graph = flowGraph(spec);
-  const runner = new NodeRunner(spec, book, desk, input.tenantId, labels.current);
+  const runner = new NodeRunner(spec, book, desk, input.tenantId, labels.current, input.requestedBy);
   const nodes = new wf.CancellationScope();
   const inflight = new Map<string, Promise<void>>();
   let failure: unknown;
