@@ -54,6 +54,15 @@ test('create, list, revoke: the key is shown once, authenticates until revoked, 
   expect(revoked.stdout).toMatch(new RegExp(`^revoked API key ${id} of Erin Ops .* it authenticates no more\\n$`));
   await expect(authenticate(`Bearer ${key}`)).rejects.toThrow(new RegExp(`^API key ${id} was revoked at`));
   expect((await keys(['list'])).stdout).toMatch(new RegExp(`^${id} +Erin Ops .* \\d{4}-\\S+Z +\\d{4}-\\S+Z$`, 'm'));
+
+  // Both changes are in the tenant's audit trail, once each (revoking again adds nothing), by the local operator.
+  expect((await keys(['revoke', id!])).code).toBe(0);
+  const { rows } = await pool.query("SELECT kind, principal, detail->>'action' AS action, detail->>'roles' AS roles FROM audit_log WHERE tenant_id = 'acme' AND detail->>'keyId' = $1 ORDER BY seq", [id]);
+  expect(rows).toEqual([
+    { kind: 'access_change', principal: expect.stringMatching(/^local:\S+$/), action: 'key_created', roles: 'operator,approver' },
+    { kind: 'access_change', principal: expect.stringMatching(/^local:\S+$/), action: 'key_revoked', roles: 'operator,approver' },
+  ]);
+  expect(JSON.stringify(rows)).not.toContain('Erin'); // the name is personal data: in the digest only
 });
 
 test('bad input: one line naming what is wrong, exit code 2, nothing created', async () => {
