@@ -6,6 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { AgentClient } from '../client/agent-client';
+import type pg from 'pg';
+import { verifyAudit } from '../audit/log';
 import { ServiceClient } from '../client/service-client';
 import { writeSecret } from '../encryption/secret-file';
 import { webUiLink, resultText, modelLabel } from './render';
@@ -72,6 +74,15 @@ async function demoApprover(config: Config, trust: ServiceTrust): Promise<string
   return key;
 }
 
+/** What the run left in the audit trail, and whether the tenant's chain verifies. */
+async function auditLine(pool: pg.Pool, runId: string): Promise<string> {
+  const { rows } = await pool.query<{ kind: string; principal: string }>("SELECT kind, principal FROM audit_log WHERE tenant_id = 'acme' AND workflow_id = $1 ORDER BY seq", [runId]);
+  const { intact, broken } = await verifyAudit(pool, 'acme');
+  const kinds = rows.map((r) => (r.kind === 'approval' ? `approval by ${r.principal}` : r.kind)).join(', ');
+  const chain = broken.length ? `BROKEN at seq ${broken[0]!.seq}: ${broken[0]!.problem}` : `intact (${intact[0]?.rows ?? 0} rows)`;
+  return `audit: ${kinds || 'nothing'}; tenant acme's chain ${chain} (npx durable-agents audit verify --tenant acme)`;
+}
+
 function untilSignal(): Promise<string> {
   return new Promise((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
@@ -123,6 +134,7 @@ export async function demoCommand(config: Config, out: Out): Promise<number> {
       },
     }));
     out(resultText(result));
+    out(await auditLine(stack.db.pool, id));
     const ui = config.TEMPORAL_UI_URL ?? stack.uiUrl;
     if (ui) out(`Web UI: ${webUiLink(ui, stack.namespace, id)}`);
     if (process.stdout.isTTY && !config.CI) {

@@ -122,21 +122,21 @@ test('an approval (and the input redaction before it), a rejection, an approval 
   // The model sees the task as the input guardrails left it.
   payTurns(`refund the order of [REDACTED:email] ${run}`);
   const a = await h.agents.start('clerk', approveTask, { tenantId: tenant('approve'), id: `audit-approve-${run}` });
-  await h.agents.approve(a.id, (await pending(a.id)).callId, (await pending(a.id)).argsHash, 'alice');
+  await h.decide.approve(a.id, (await pending(a.id)).callId, (await pending(a.id)).argsHash, 'alice');
   await h.agents.result(a.id);
   expect(await kinds(a.id)).toEqual(['approval', 'guardrail_redact']);
   const rows = await rowsOf(a.id);
   expect(rows[0]).toMatchObject({ kind: 'guardrail_redact', principal: 'system:guardrails', detail: { direction: 'input', action: 'redact' } });
-  expect(rows[1]).toMatchObject({ kind: 'approval', principal: 'alice', detail: { tool: 'pay', decision: 'approved' } });
+  expect(rows[1]).toMatchObject({ kind: 'approval', principal: 'test:alice', detail: { tool: 'pay', decision: 'approved', role: 'approver' } });
   // Never the personal data itself.
   expect(JSON.stringify(rows)).not.toContain('dana@example.com');
 
   const rejectTask = `reject this refund ${run}`;
   payTurns(rejectTask);
   const r = await h.agents.start('clerk', rejectTask, { tenantId: tenant('reject'), id: `audit-reject-${run}` });
-  await h.agents.reject(r.id, (await pending(r.id)).callId, 'not covered by the policy', 'bob');
+  await h.decide.reject(r.id, (await pending(r.id)).callId, (await pending(r.id)).argsHash, 'not covered by the policy', 'bob');
   await h.agents.result(r.id);
-  expect(await rowsOf(r.id)).toEqual([{ kind: 'rejection', principal: 'bob', detail: { tool: 'pay', callId: expect.any(String), decision: 'rejected' } }]);
+  expect(await rowsOf(r.id)).toEqual([{ kind: 'rejection', principal: 'test:bob', detail: { tool: 'pay', callId: expect.any(String), decision: 'rejected', role: 'approver' } }]);
 
   const lateTask = `nobody will answer ${run}`;
   payTurns(lateTask);
@@ -196,10 +196,10 @@ test('a flow escalation answer', async () => {
   const id = `audit-flow-${run}`;
   await flows.startFlow({ name: 'audit-escalation', nodes: { ask: { type: 'escalation', prompt: 'Refund it?', timeout: '1h' } } }, 'go', { tenantId: tenant('flow'), id });
   for (let i = 0; i < 200 && !(await flows.flowState(id).catch(() => undefined))?.pendingEscalations.length; i++) await new Promise((r) => setTimeout(r, 50));
-  await flows.answerEscalation(id, 'ask', 'yes, refund dana@example.com', 'carol');
+  await h.decide.answer(id, 'ask', 'yes, refund dana@example.com', 'carol');
   await flows.result(id);
   const rows = await rowsOf(id);
-  expect(rows).toEqual([{ kind: 'escalation_answer', principal: 'carol', detail: { nodeId: 'ask' } }]);
+  expect(rows).toEqual([{ kind: 'escalation_answer', principal: 'test:carol', detail: { nodeId: 'ask', role: 'approver' } }]);
   expect(JSON.stringify(rows)).not.toContain('dana@example.com');
 });
 

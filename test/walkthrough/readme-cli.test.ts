@@ -297,5 +297,7 @@ test('dev stops on Ctrl+C, and the demo (what `npm run demo` runs after its buil
   expect(demo.stdout).toMatch(/→ demo operator approves refund_payment \[call_2_0\]/);
   expect(demo.stdout).toMatch(/✓ step 3 notify_customer \[call_3_0\] succeeded/);
   expect(demo.stdout).toMatch(/answer \(completed, 4 steps/);
+  // The approval was an authenticated principal's, it is in the audit trail, and the chain verifies.
+  expect(demo.stdout).toMatch(/^audit: .*approval by key:[0-9a-f]{16}.*; tenant acme's chain intact \(\d+ rows\)/m);
   expect(demo.stdout).toMatch(/Web UI: http:\/\/localhost:\d+\/namespaces\/default\/workflows\/run-acme-/);
 }, 300_000);

@@ -170,7 +170,8 @@ export class ToolCalls {
     const tenantId = this.input.tenantId;
     if (d.decision === 'timed_out') return { tenantId, kind: 'approval_timeout' as const, principal: 'system:approval-timeout', detail: { ...call, outcome: d.outcome, timeout }, data };
     const kind = d.decision === 'approved' ? ('approval' as const) : ('rejection' as const);
-    return { tenantId, kind, principal: d.by ?? 'unknown', detail: { ...call, decision: d.decision }, data };
+    // The authenticated principal's id and role; the name stays in the digest.
+    return { tenantId, kind, principal: d.decider?.id ?? d.by ?? 'unknown', detail: { ...call, decision: d.decision, ...(d.decider ? { role: d.decider.role } : {}) }, data };
   }
 
   private execute(agent: AgentSpec, t: ToolSpec, plan: ReadyPlan, idempotencyKey: string): Promise<ToolOutcome> {
