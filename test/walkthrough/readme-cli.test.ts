@@ -291,8 +291,8 @@ test('dev stops on Ctrl+C, and the demo (what `npm run demo` runs after its buil
   const exited = new Promise<NodeJS.Signals | number | null>((r) => dev!.once('exit', (code, signal) => r(code ?? signal)));
   process.kill(-dev!.pid!, 'SIGINT');
   expect([0, 'SIGINT']).toContain(await exited);
-  // A generous limit: under the whole suite on two cores the demo has taken minutes to start.
   await until('dev to release its port', async () => ((await portClosed(Number(env.TEMPORAL_PORT))) ? true : undefined), 60_000);
+  // A generous limit: under the whole suite on two cores the demo has taken minutes to start.
   const demo = await sh(`node ${path.join(ROOT, 'dist/src/cli/cli.js')} demo`, 420_000);
   expectSuccess('demo', demo);
   expect(demo.stdout).toMatch(/→ demo operator approves refund_payment \[call_2_0\]/);
